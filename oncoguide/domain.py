@@ -212,6 +212,13 @@ class ProfileField(Model):
     note: str | None = Field(default=None, description="why this value was chosen, in words")
 
 
+class DocumentRef(Model):
+    """A document of the case as guidance names it to the reader."""
+
+    id: str
+    filename: str
+
+
 class PatientProfile(Model):
     cancer_type: ProfileField = Field(default_factory=ProfileField)
     organ: ProfileField = Field(default_factory=ProfileField)
@@ -226,7 +233,10 @@ class PatientProfile(Model):
     metastatic_sites: list[Finding] = Field(default_factory=list)
     biomarkers: list[Finding] = Field(default_factory=list)
     treatments: list[Finding] = Field(default_factory=list)
-    document_ids: list[str] = Field(default_factory=list)
+    documents: list[DocumentRef] = Field(default_factory=list)
+
+    def document_name(self, document_id: str) -> str:
+        return next((d.filename for d in self.documents if d.id == document_id), document_id)
 
 
 # --- guidance --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from oncoguide.domain import (
     BiomarkerResult,
     Box,
     Document,
+    DocumentRef,
     DrugClass,
     Evidence,
     FieldStatus,
@@ -91,7 +92,7 @@ def _analysis() -> Analysis:
         stage_group=ProfileField(status=FieldStatus.KNOWN, value="IV", display="Stage IV", chosen=stage),
         biomarkers=[kras],
         treatments=[drug],
-        document_ids=["doc1"],
+        documents=[DocumentRef(id="doc1", filename="pathology.pdf")],
     )
     source = Source(id="nci-staging", title="Cancer Staging", publisher="National Cancer Institute")
     guidance = Guidance(

@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Both create .venv and install pinned dependencies.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_SET ?= ../shared/data/tcga-dev/reports.jsonl
+PATIENT ?= lung
+
+.PHONY: run test lint eval bench examples clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/oncoguide analyze examples/$(PATIENT)/*.pdf --out out/$(PATIENT)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/oncoguide lint
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/oncoguide lint
+
+eval: $(STAMP)
+	$(BIN)/oncoguide eval $(DEV_SET) --predictions out/eval/predictions.jsonl --errors out/eval/errors.jsonl
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.pipeline_bench
+
+examples: $(STAMP)
+	$(BIN)/python -m examples.build
+
+clean:
+	rm -rf out bench/corpus .pytest_cache .ruff_cache

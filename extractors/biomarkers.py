@@ -1,0 +1,668 @@
+"""Biomarker results (receptors, genes, variants, PD-L1, TMB, MSI, MMR) from report text and tables.
+
+A result is read around a marker's name: the words after it ("ER positive (95%)", "HER2 not
+amplified") or, where a report puts them first, right before it ("negative for HER2", "no mutation
+detected in KRAS"). Names joined by commas, "and", "or" or "/" share one result ("No EGFR, ALK or ROS1
+alterations detected"). Where no result word is written, a number against the marker's threshold
+(PD-L1 TPS 60%), an IHC score (HER2 1+) or a named variant (KRAS p.G12C) says it. Tables are read
+row by row with their headers, and their rows are cited where they stand in the page text; variants
+of uncertain significance are skipped. All medicine (names, words, thresholds) lives in
+data/biomarkers.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractors.base import PageText
+from oncoguide.domain import Biomarker, BiomarkerResult, Finding, FindingKind
+
+_DATA = Path(__file__).with_name("data") / "biomarkers.yaml"
+_WINDOW = 80  # characters after a marker (or a list of markers) read for its result
+_LEAD_IN = 120  # further characters of words that only lead up to a result ("Performed on another specimen")
+_BEFORE = 80  # characters before it searched for a leading cue ("negative for")
+_ROW_REACH = 300  # characters from one table cell to the next in the text layer
+_HEADING_REACH = 300  # characters before a table searched for a VUS heading
+_TABLE, _STATED, _IMPLIED, _UNSURE = 0.95, 0.9, 0.8, 0.7
+_DEFINITE = {BiomarkerResult.POSITIVE: 2, BiomarkerResult.NEGATIVE: 2, BiomarkerResult.EQUIVOCAL: 1}
+# Between two names of one list: punctuation, "and"/"or", a bracketed synonym ("HER2 (ERBB2)").
+_CONNECTOR = re.compile(r"[\s,/&()]*(?:(?:and|or|nor)\b[\s,/&()]*)?", re.IGNORECASE)
+_PROTEIN = re.compile(
+    r"(?<![\w.>])(?:p\.\s?\(?)?([A-Z](?:[a-z]{2})?)(\d{1,4})([A-Z](?:[a-z]{2})?|\*|X|fs\*?\d*|del|dup|ins[A-Z]*)\)?(?![\w>])"
+)
+# A fusion partner is a gene symbol: two letters at least before any digit (EML4, not a clone "A485").
+_PARTNER_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2}[A-Z0-9]{0,8})\s*(?:-|::)\s*$")
+_PARTNER_AFTER = re.compile(r"^\s*(?:-|::)\s*([A-Z]{2}[A-Z0-9]{0,8})\b")
+# Where one sentence ends and the next begins (OCR breaks lines with ". " before lower-case words).
+_SENTENCE_BREAK = re.compile(r"[.;]\s+(?=[A-Z])")
+_IHC_SCORE = re.compile(r"(?<![\d.])([0-3])\s?\+|\bscore\s*(?:=|of|:)?\s*([0-3])(?![\d.])|\b(zero)\b", re.I)
+_NUMBER = r"(?P<below><|less\s+than\s+)?(?<![\w.])(?P<number>\d+(?:\.\d+)?)"
+
+
+# --- data schema ---------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MarkerSpec(_Model):
+    gene: str | None = None
+    exact: list[str] = Field(default_factory=list)  # matched case-sensitively ("ER", "PR", "MET")
+    aliases: list[str] = Field(default_factory=list)
+    thresholds: dict[str, float] = Field(default_factory=dict)  # unit -> value from which it is positive
+    units: list[str] = Field(default_factory=list)  # further units its values may carry
+    amplification_is_result: bool = False  # its amplification is the result itself, not a variant
+    ihc_scores: dict[str, BiomarkerResult] = Field(default_factory=dict)
+    scores: dict[BiomarkerResult, str] = Field(default_factory=dict)  # result -> score (MSS, pMMR)
+    valued_result: BiomarkerResult | None = None
+    cues: dict[BiomarkerResult, list[str]] = Field(default_factory=dict)
+
+
+class GroupSpec(_Model):
+    exact: list[str]
+    markers: list[str]
+
+
+class SelfResult(_Model):
+    pattern: str
+    marker: str
+    result: BiomarkerResult
+
+
+class AlterationSpec(_Model):
+    pattern: str
+    name: str
+    negated_by: str | None = None
+
+
+class Columns(_Model):
+    marker: list[str]
+    alteration: list[str]
+    result: list[str]
+    ignore: list[str]
+
+
+class Lexicon(_Model):
+    version: int
+    markers: dict[str, MarkerSpec]
+    groups: dict[str, GroupSpec]
+    self_results: list[SelfResult]
+    after: dict[BiomarkerResult, list[str]]
+    own_sentence: list[str]
+    alterations: list[AlterationSpec]
+    before: dict[BiomarkerResult, list[str]]
+    discard: list[str]
+    legends: list[str]
+    lead_ins: list[str]
+    vus_headings: list[str]
+    methods: dict[str, list[str]]
+    units: dict[str, list[str]]
+    columns: Columns
+
+
+# --- compiled form -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    lexicon: Lexicon
+    mention: re.Pattern[str]
+    names: tuple[tuple[tuple[str, ...], BiomarkerResult | None], ...]  # per group index
+    after: dict[str, re.Pattern[str]]  # marker -> its result cues, general and its own
+    before: re.Pattern[str]
+    before_results: tuple[BiomarkerResult, ...]
+    alteration: re.Pattern[str]
+    discard: re.Pattern[str]
+    legend: re.Pattern[str]
+    lead_in: re.Pattern[str]
+    vus: re.Pattern[str]
+    method: re.Pattern[str]
+    value: re.Pattern[str]
+    columns: dict[str, re.Pattern[str]]
+
+
+def _alternation(patterns: Sequence[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _named(groups: dict[str, Sequence[str]]) -> tuple[str, list[str]]:
+    keys = [key for key, patterns in groups.items() if patterns]
+    body = "|".join(f"(?P<g{i}>{_alternation(groups[key])})" for i, key in enumerate(keys))
+    return body, keys
+
+
+@cache
+def _compiled() -> _Compiled:
+    lexicon = Lexicon.model_validate(yaml.safe_load(_DATA.read_text(encoding="utf-8")))
+    alternatives: list[str] = []
+    names: list[tuple[tuple[str, ...], BiomarkerResult | None]] = []
+    # Names that carry a result first, then groups, then markers: the first alternative wins.
+    for entry in lexicon.self_results:
+        alternatives.append(entry.pattern)
+        names.append(((entry.marker,), entry.result))
+    for group in lexicon.groups.values():
+        alternatives.append(_alternation([rf"(?-i:{re.escape(e)})" for e in group.exact]))
+        names.append((tuple(group.markers), None))
+    for marker, spec in lexicon.markers.items():
+        patterns = [rf"(?-i:{re.escape(e)})" for e in spec.exact] + spec.aliases
+        alternatives.append(_alternation(patterns))
+        names.append(((marker,), None))
+    mention = "|".join(f"(?P<m{i}>{p})" for i, p in enumerate(alternatives))
+
+    after: dict[str, re.Pattern[str]] = {}
+    for marker, spec in lexicon.markers.items():
+        cues = {result: list(patterns) for result, patterns in lexicon.after.items()}
+        for result, patterns in spec.cues.items():
+            cues.setdefault(result, []).extend(patterns)
+        negated = [a.negated_by for a in lexicon.alterations if a.negated_by]
+        cues.setdefault(BiomarkerResult.NEGATIVE, []).extend(negated)
+        # Longest phrases first so that "not amplified" is tried before "amplified" at one position.
+        # Weak words ("present", "found") count only in the marker's own sentence: group "w_<result>".
+        weak = set(lexicon.own_sentence)
+        groups: dict[str, list[str]] = {}
+        for result, patterns in cues.items():
+            groups[result.value] = [p for p in patterns if p not in weak]
+            groups[f"w_{result.value}"] = [p for p in patterns if p in weak]
+        ordered = {g: sorted(ps, key=len, reverse=True) for g, ps in groups.items() if ps}
+        body = "|".join(f"(?P<{g}>{_alternation(ps)})" for g, ps in ordered.items())
+        after[marker] = re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
+
+    before_body, before_keys = _named({r.value: ps for r, ps in lexicon.before.items()})
+    alteration_body = "|".join(f"(?P<a{i}>{a.pattern})" for i, a in enumerate(lexicon.alterations))
+    methods = "|".join(f"(?P<{k}>{_alternation(ps)})" for k, ps in lexicon.methods.items())
+    units = {unit: _alternation(ps) for unit, ps in lexicon.units.items()}
+    before_unit = "|".join(f"(?P<pre_{i}>{p})" for i, p in enumerate(units.values()))
+    after_unit = "|".join(f"(?P<post_{i}>{p})" for i, p in enumerate(units.values()))
+    value = rf"(?:(?:{before_unit})\s*(?:of|:|=|is)?\s*)?{_NUMBER}\s*(?:(?P<pct>%)|(?:{after_unit})(?![\w]))?"
+    return _Compiled(
+        lexicon=lexicon,
+        mention=re.compile(rf"(?<![\w])(?:{mention})(?![\w])", re.IGNORECASE),
+        names=tuple(names),
+        after=after,
+        before=re.compile(rf"(?:{before_body})\s*(?:the\s+)?\Z", re.IGNORECASE),
+        before_results=tuple(BiomarkerResult(k) for k in before_keys),
+        alteration=re.compile(rf"(?<![\w])(?:{alteration_body})(?![\w])", re.IGNORECASE),
+        discard=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.discard)})(?![\w])", re.IGNORECASE),
+        legend=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.legends)})", re.IGNORECASE),
+        lead_in=re.compile(rf"(?:[\s:.,;-]|{_alternation(lexicon.lead_ins)})*", re.IGNORECASE),
+        vus=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.vus_headings)})(?![\w])", re.IGNORECASE),
+        method=re.compile(rf"(?<![\w])(?:{methods})(?![\w])", re.IGNORECASE),
+        value=re.compile(value, re.IGNORECASE),
+        columns={
+            kind: re.compile(rf"(?<![\w])(?:{_alternation(ps)})", re.IGNORECASE)
+            for kind, ps in lexicon.columns.model_dump().items()
+        },
+    )
+
+
+def lint() -> list[str]:
+    """Problems of the biomarker data: schema errors, bad patterns, unknown markers or units."""
+    try:
+        lexicon = _compiled().lexicon
+    except (OSError, ValueError, yaml.YAMLError, re.error) as error:
+        return [f"biomarkers.yaml: {error}"]
+    problems: list[str] = []
+    known_units = {"%", *lexicon.units}
+    for name, group in lexicon.groups.items():
+        unknown = [m for m in group.markers if m not in lexicon.markers]
+        problems += [f"biomarkers.yaml: group {name}: unknown marker {m}" for m in unknown]
+    for entry in lexicon.self_results:
+        if entry.marker not in lexicon.markers:
+            problems.append(f"biomarkers.yaml: self_results: unknown marker {entry.marker}")
+    cues = {p for patterns in lexicon.after.values() for p in patterns}
+    problems += [
+        f"biomarkers.yaml: own_sentence: {p} is no result word" for p in lexicon.own_sentence if p not in cues
+    ]
+    for marker, spec in lexicon.markers.items():
+        if not spec.exact and not spec.aliases:
+            problems.append(f"biomarkers.yaml: {marker}: no name to find it by")
+        for unit in [*spec.thresholds, *spec.units]:
+            if unit not in known_units:
+                problems.append(f"biomarkers.yaml: {marker}: unknown unit {unit}")
+    return problems
+
+
+# --- reading one phrase --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    result: BiomarkerResult
+    end: int  # offset in the phrase where what was read ends
+    explicit: bool
+    alteration: str | None = None
+    partner: str | None = None
+    method: str | None = None
+    score: str | None = None
+    value: float | None = None
+    unit: str | None = None
+
+
+def _first_cue(pattern: re.Pattern[str], phrase: str) -> tuple[BiomarkerResult, int, int] | None:
+    """The deciding result word: a positive or negative first, else equivocal, pending, not tested."""
+    found: dict[int, tuple[BiomarkerResult, int, int]] = {}
+    for match in pattern.finditer(phrase):
+        group = match.lastgroup or ""
+        if group.startswith("w_") and _SENTENCE_BREAK.search(phrase[: match.start() + 1]):
+            continue  # "HER2 gene. An adequate number of cells were present" says nothing of HER2
+        result = BiomarkerResult(group.removeprefix("w_"))
+        tier = _DEFINITE.get(result, 0)
+        if tier not in found:
+            found[tier] = (result, match.start(), match.end())
+    return found[max(found)] if found else None
+
+
+def _alteration_in(phrase: str, compiled: _Compiled) -> tuple[str | None, int]:
+    protein = _PROTEIN.search(phrase)
+    named = compiled.alteration.search(phrase)
+    if protein and (named is None or protein.start() <= named.start()):
+        return f"p.{protein.group(1)}{protein.group(2)}{protein.group(3)}", protein.end()
+    if named:
+        index = int((named.lastgroup or "a0")[1:])
+        return compiled.lexicon.alterations[index].name, named.end()
+    return None, 0
+
+
+def _value_in(phrase: str, spec: MarkerSpec, compiled: _Compiled) -> tuple[float, str, bool, int] | None:
+    allowed = {*spec.thresholds, *spec.units}
+    if not allowed:
+        return None
+    unit_names = list(compiled.lexicon.units)
+    for match in compiled.value.finditer(phrase):
+        named = [k for k, v in match.groupdict().items() if v and k.startswith(("pre_", "post_"))]
+        unit = unit_names[int(named[0].split("_")[1])] if named else ("%" if match.group("pct") else None)
+        if unit in allowed:
+            return float(match.group("number")), unit, bool(match.group("below")), match.end()
+    return None
+
+
+def _read(
+    marker: str, phrase: str, compiled: _Compiled, lead: BiomarkerResult | None, window: int = _WINDOW
+) -> _Reading | None:
+    """The result of `marker` stated in `phrase` (the words after its name), given a leading cue."""
+    spec = compiled.lexicon.markers[marker]
+    # Words that only lead up to the result ("Performed on another specimen. Specimen (accession
+    # number): Positive") are stepped over; the result is read in the window after them.
+    skip = compiled.lead_in.match(phrase)
+    offset = skip.end() if skip else 0
+    words = phrase[offset : offset + window]
+    cue = _first_cue(compiled.after[marker], words)
+    end = cue[2] if cue else 0
+    alteration = None
+    if spec.gene and not spec.scores:
+        alteration, altered_end = _alteration_in(words, compiled)
+        if alteration == "amplification" and spec.amplification_is_result:
+            alteration = None  # "HER2 gene amplification by FISH" names the test; "amplified" is a cue
+        else:
+            end = max(end, altered_end)
+    score = None
+    if spec.ihc_scores and (scored := _IHC_SCORE.search(words)):
+        raw = scored.group(1) or scored.group(2) or "0"
+        score = raw if raw == "0" else f"{raw}+"
+        end = max(end, scored.end())
+    value = _value_in(words, spec, compiled)
+    if value:
+        end = max(end, value[3])
+    # Hedges and method text void the sentence they stand in, the one that states the result, not the
+    # notes after it ("negative for HER2. NOTE: some antibodies ...").
+    stop = _SENTENCE_BREAK.search(words, end)
+    if compiled.discard.search(words[: stop.start() if stop else len(words)]):
+        return None
+    method = compiled.method.search(phrase[: max(offset + end, 1)])
+
+    # A measured marker's number written before any result word decides ("Ki-67 20%, ... negative margins").
+    if (spec.thresholds or spec.valued_result) and value and cue and value[3] <= cue[1]:
+        cue = None
+    result, explicit = (lead, True) if lead else (cue[0], True) if cue else (None, False)
+    scored_result = spec.ihc_scores.get(score) if score is not None else None
+    if result is None:
+        result = scored_result
+    elif _DEFINITE.get(scored_result, 0) == 2 and _DEFINITE.get(result, 0) == 2 and scored_result != result:
+        return None  # "Negative reaction (score 3+)": the words and the score disagree
+    if result is None and value is not None:
+        number, unit, below, _ = value
+        threshold = spec.thresholds.get(unit)
+        if threshold is not None:
+            positive = number >= threshold and not (below and number <= threshold)
+            result = BiomarkerResult.POSITIVE if positive else BiomarkerResult.NEGATIVE
+        else:
+            result = spec.valued_result
+    if result is None and alteration is not None:
+        result = BiomarkerResult.POSITIVE
+    if result is None:
+        return None
+    return _Reading(
+        result=result,
+        end=offset + end,
+        explicit=explicit,
+        alteration=alteration,
+        method=method.lastgroup if method else None,
+        score=spec.scores.get(result, score),
+        value=value[0] if value else None,
+        unit=value[1] if value else None,
+    )
+
+
+def _finding(
+    page: PageText, marker: str, reading: _Reading, span: tuple[int, int], confidence: float
+) -> Finding:
+    spec = _compiled().lexicon.markers[marker]
+    words = " ".join(part for part in (marker, reading.alteration) if part)
+    value = f"{words} {reading.result.value}"
+    details = [d for d in (reading.method, reading.score) if d]
+    if reading.value is not None:
+        number = f"{reading.value:g}"
+        details.append(
+            f"{number}%"
+            if reading.unit == "%"
+            else f"{reading.unit} {number}"
+            if reading.unit in {"TPS", "CPS", "ratio", "Allred"}
+            else f"{number} {reading.unit}"
+        )
+    if reading.partner:
+        details.append(f"{reading.partner}-{marker}")
+    display = f"{words}: {reading.result.value.replace('_', ' ')}" + (
+        f" ({', '.join(details)})" if details else ""
+    )
+    if reading.result in (BiomarkerResult.PENDING, BiomarkerResult.NOT_TESTED):
+        confidence = min(confidence, _UNSURE)
+    return Finding(
+        kind=FindingKind.BIOMARKER,
+        value=value,
+        display=display,
+        biomarker=Biomarker(
+            marker=marker,
+            gene=spec.gene,
+            alteration=reading.alteration,
+            partner=reading.partner,
+            result=reading.result,
+            method=reading.method,
+            score=reading.score,
+            value=reading.value,
+            unit=reading.unit,
+        ),
+        evidence=[page.evidence(*span)],
+        confidence=confidence,
+    )
+
+
+# --- prose ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    start: int
+    end: int
+    markers: tuple[str, ...]
+    result: BiomarkerResult | None  # for names that carry their result ("MSS")
+
+
+def _mentions(text: str, compiled: _Compiled) -> Iterator[_Mention]:
+    for match in compiled.mention.finditer(text):
+        markers, result = compiled.names[int((match.lastgroup or "m0")[1:])]
+        yield _Mention(match.start(), match.end(), markers, result)
+
+
+def _lists(mentions: list[_Mention], text: str, compiled: _Compiled) -> Iterator[list[_Mention]]:
+    """Runs of names that share one result: "EGFR, ALK, MET exon 14 or RET", "ER/PR"."""
+    run: list[_Mention] = []
+    for mention in mentions:
+        if run and mention.result is None and run[-1].result is None:
+            between = compiled.alteration.sub(" ", _PROTEIN.sub(" ", text[run[-1].end : mention.start]))
+            if _CONNECTOR.fullmatch(between):
+                run.append(mention)
+                continue
+        if run:
+            yield run
+        run = [mention]
+    if run:
+        yield run
+
+
+def _prose_findings(
+    page: PageText, text: str, covered: list[tuple[int, int]], compiled: _Compiled
+) -> list[Finding]:
+    """Findings of the page's prose; `text` is the page text with its legends blanked out."""
+    mentions = [m for m in _mentions(text, compiled) if not any(s <= m.start < e for s, e in covered)]
+    runs = list(_lists(mentions, text, compiled))
+    findings: list[Finding] = []
+    for index, run in enumerate(runs):
+        start, end = run[0].start, run[-1].end
+        reach = runs[index - 1][-1].end if index else 0
+        before = compiled.before.search(text[max(reach, start - _BEFORE) : start])
+        lead = compiled.before_results[int((before.lastgroup or "g0")[1:])] if before else None
+        if run[0].result is not None:
+            if (finding := _self_finding(page, run[0], lead, compiled)) is not None:
+                findings.append(finding)
+            continue
+        limit = runs[index + 1][0].start if index + 1 < len(runs) else len(text)
+        phrase = text[end : min(limit, end + _WINDOW + _LEAD_IN)]
+        # A cue that leads into the next name belongs to it ("ER positive and negative for HER2").
+        if (
+            index + 1 < len(runs)
+            and limit <= end + len(phrase)
+            and (lead_in := compiled.before.search(phrase))
+        ):
+            phrase = phrase[: lead_in.start()]
+        for position, mention in enumerate(run):
+            # A name's own qualifier ("MET exon 14") sits between it and the next name of the list.
+            own = text[mention.end : run[position + 1].start] if position + 1 < len(run) else phrase
+            for marker in dict.fromkeys(mention.markers):
+                reading = _read(marker, own, compiled, lead) if own is not phrase else None
+                if reading is None or reading.alteration is None:
+                    shared = _read(marker, phrase, compiled, lead)
+                    if shared and reading and reading.alteration:
+                        shared = _Reading(**{**_as_dict(shared), "alteration": reading.alteration})
+                    reading = shared
+                if (
+                    before
+                    and lead is BiomarkerResult.POSITIVE
+                    and (reading is None or not reading.alteration)
+                ):
+                    # "loss of STK11": the variant is named in the leading words.
+                    reading = _read(marker, before.group(0), compiled, lead) or reading
+                reading = _with_partner(reading, marker, text, mention)
+                if reading is None:
+                    continue
+                span_start = start - len(before.group(0)) if before else start
+                span_end = max(mention.end, end + reading.end)
+                confidence = _STATED if reading.explicit else _IMPLIED
+                findings.append(_finding(page, marker, reading, (span_start, span_end), confidence))
+    return findings
+
+
+def _self_finding(
+    page: PageText, mention: _Mention, lead: BiomarkerResult | None, compiled: _Compiled
+) -> Finding | None:
+    """A name that carries its result ("MSS", "MSI-H"), unless hedged or turned by "not"."""
+    text = page.text
+    around = text[max(0, mention.start - _BEFORE // 2) : mention.end + _WINDOW // 2]
+    if compiled.discard.search(around) or mention.result is None:
+        return None
+    result = BiomarkerResult.NEGATIVE if lead is BiomarkerResult.NEGATIVE else mention.result
+    marker = mention.markers[0]
+    score = compiled.lexicon.markers[marker].scores.get(result)
+    reading = _Reading(result=result, end=0, explicit=True, score=score)
+    return _finding(page, marker, reading, (mention.start, mention.end), _STATED)
+
+
+def _as_dict(reading: _Reading) -> dict[str, object]:
+    return {name: getattr(reading, name) for name in _Reading.__slots__}
+
+
+def _with_partner(reading: _Reading | None, marker: str, text: str, mention: _Mention) -> _Reading | None:
+    """ "EML4-ALK" names a fusion and its partner, whatever else the phrase says."""
+    if _compiled().lexicon.markers[marker].gene is None:
+        return reading
+    partner = _PARTNER_BEFORE.search(text[max(0, mention.start - 12) : mention.start])
+    partner = partner or _PARTNER_AFTER.match(text[mention.end : mention.end + 12])
+    if partner is None or partner.group(1) == marker:
+        return reading
+    if reading is None:
+        return _Reading(BiomarkerResult.POSITIVE, 0, False, alteration="fusion", partner=partner.group(1))
+    return _Reading(**{**_as_dict(reading), "alteration": "fusion", "partner": partner.group(1)})
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _cell_pattern(cell: str) -> re.Pattern[str] | None:
+    words = cell.split()
+    return re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
+
+
+def _locate(text: str, cells: Sequence[str], cursor: int) -> tuple[int, int] | None:
+    """Where a table row stands in the page text: its first cell, then the others in order nearby."""
+    first = _cell_pattern(cells[0])
+    found = first.search(text, cursor) if first else None
+    if found is None:
+        return None
+    end = found.end()
+    for cell in cells[1:]:
+        pattern = _cell_pattern(cell)
+        match = pattern.search(text, end, end + _ROW_REACH) if pattern else None
+        if match:
+            end = match.end()
+    return found.start(), end
+
+
+def _column_kinds(header: Sequence[str], compiled: _Compiled) -> list[str] | None:
+    """The role of each column by its header; None where the first row is no header."""
+    kinds = []
+    for cell in header:
+        kind = next(
+            (k for k in ("marker", "ignore", "alteration", "result") if compiled.columns[k].search(cell)), ""
+        )
+        kinds.append(kind)
+    return kinds if kinds and kinds[0] == "marker" else None
+
+
+def _table_findings(page: PageText, compiled: _Compiled) -> tuple[list[Finding], list[tuple[int, int]]]:
+    findings: list[Finding] = []
+    covered: list[tuple[int, int]] = []
+    cursor = 0
+    for table in page.tables:
+        rows = [[cell or "" for cell in row] for row in table if row and any(row)]
+        if not rows:
+            continue
+        kinds = _column_kinds(rows[0], compiled)
+        body = rows[1:] if kinds else rows
+        # A table continued from the previous page has no header: name first, the rest is its result.
+        kinds = kinds or ["marker"] + ["result"] * (len(rows[0]) - 1)
+        located = [(row, _locate(page.text, row, cursor)) for row in body]
+        places = [place for _, place in located if place]
+        if not places:
+            continue
+        heading_from = max(cursor, places[0][0] - _HEADING_REACH)
+        is_vus = bool(compiled.vus.search(page.text, heading_from, places[0][0]))
+        cursor = places[-1][1]
+        for row, place in located:
+            if place is None:
+                continue
+            covered.append(place)
+            if not is_vus and not compiled.vus.search(" ".join(row)):
+                findings.extend(_row_findings(page, row, kinds, place, compiled))
+    return findings, covered
+
+
+def _row_findings(
+    page: PageText, row: Sequence[str], kinds: Sequence[str], place: tuple[int, int], compiled: _Compiled
+) -> list[Finding]:
+    mentions = list(_mentions(row[0], compiled))
+    if not mentions or mentions[0].start > 0:
+        return []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, cell in zip(kinds[1:], row[1:], strict=False):
+        by_kind[kind or "other"].append(" ".join(cell.split()))
+    # Result cells first: the first result word decides; the variant and other cells add detail.
+    phrase = " ; ".join(by_kind["result"] + by_kind["alteration"] + by_kind["other"])
+    findings = []
+    for marker in dict.fromkeys(m for mention in mentions for m in mention.markers):
+        self_result = next((m.result for m in mentions if m.result and marker in m.markers), None)
+        reading = _read(marker, phrase, compiled, self_result, window=len(phrase))
+        if reading is not None:
+            findings.append(_finding(page, marker, reading, place, _TABLE))
+    return findings
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+
+def extract(page: PageText) -> list[Finding]:
+    """Biomarker findings of one page, each citing its marker-and-result phrase."""
+    compiled = _compiled()
+    if not compiled.mention.search(page.text):
+        return []
+    findings, covered = _table_findings(page, compiled)
+    # Score legends and reference ranges ("[NEGATIVE: 0, 1+ ...]", "Positive >= 1%") state no result:
+    # they are blanked, keeping every offset, before the prose is read.
+    text = compiled.legend.sub(lambda m: " " * len(m.group(0)), page.text)
+    return findings + _prose_findings(page, text, covered, compiled)
+
+
+def _rank(finding: Finding) -> tuple[int, int, float]:
+    """Definite beats pending, then specific (value, score, variant, partner) beats general."""
+    marker = finding.biomarker
+    assert marker is not None
+    detail = (marker.value, marker.score, marker.alteration, marker.partner, marker.method)
+    return _DEFINITE.get(marker.result, 0), sum(d is not None for d in detail), finding.confidence
+
+
+def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per marker and variant; a positive and a negative no rule settles are both kept."""
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    definite_markers = set()
+    for finding in findings:
+        if finding.biomarker is None:
+            continue
+        marker = finding.biomarker
+        groups[(marker.marker, marker.alteration or "")].append(finding)
+        if marker.result in _DEFINITE:
+            definite_markers.add(marker.marker)
+    chosen: list[Finding] = []
+    for (marker, _), group in groups.items():
+        best_tier = max(_rank(f)[0] for f in group)
+        if best_tier == 0 and marker in definite_markers:
+            continue  # "results pending" is settled by any later result for the marker
+        best: dict[BiomarkerResult, Finding] = {}
+        for finding in sorted(group, key=_rank, reverse=True):
+            result = finding.biomarker.result if finding.biomarker else None
+            if result is not None and _rank(finding)[0] == best_tier and result not in best:
+                best[result] = finding
+        if BiomarkerResult.POSITIVE in best or BiomarkerResult.NEGATIVE in best:
+            best = {r: f for r, f in best.items() if _DEFINITE.get(r) == 2}
+        chosen.extend(best.values())
+    return sorted(chosen, key=_order)
+
+
+def _order(finding: Finding) -> tuple[str, str, str]:
+    marker = finding.biomarker
+    assert marker is not None
+    return marker.marker, marker.alteration or "", marker.result.value
+
+
+def receptor_result(biomarkers: Sequence[Finding], marker: str) -> BiomarkerResult | None:
+    """The result of a receptor (ER, PR, HER2) from the chosen findings, or None where unknown.
+
+    A positive or negative settles an equivocal one (HER2 IHC 2+ is decided by in situ hybridisation);
+    a positive and a negative side by side are a conflict no rule settles, so nothing is answered.
+    """
+    candidates = [f for f in biomarkers if f.biomarker and f.biomarker.marker == marker]
+    if not candidates:
+        return None
+    definite = {
+        f.biomarker.result for f in candidates if f.biomarker and _DEFINITE.get(f.biomarker.result) == 2
+    }
+    if len(definite) > 1:
+        return None
+    best = max(candidates, key=_rank)
+    return best.biomarker.result if best.biomarker else None

@@ -1,0 +1,738 @@
+"""TNM categories and stage groups from report text, and stage groups derived from T, N and M.
+
+Reading: one regex finds runs of category tokens ("pT2a pN1b", "T3 NO MX", OCR'd "pTlaNO"). A token
+counts when it carries a prefix (p, c, yp, ...), stands in a run with another axis, or follows a
+staging label ("TNM:", "Primary tumor (pT):"); a bare "T2" does not ("T2-weighted", "T1 vertebra").
+A token listed with another of its axis ("pT1 and pT2 tumors", "pT1-pT2") is a definition, not a value.
+Stage groups are read after the word "stage", unless a false friend stands by ("fibrosis stage 3",
+"CKD stage 4").
+
+Choosing (`select_stage`): pathologic over clinical, specific over general (T2a over T2), stated over
+derived. Values that disagree and that no rule settles are a conflict: no value, both shown. Where no
+group is stated, it is derived from the cancer's stage table (data/staging.yaml); the M category used
+for that is cM0 when no record documents distant spread, and the finding says so. M itself is never
+invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractors.base import PageText
+from extractors.cancer_type import lineage, organ_of
+from extractors.nlp import assign_assertions
+from oncoguide.domain import Assertion, Basis, Finding, FindingKind
+
+_DATA = Path(__file__).with_name("data")
+_AJCC8 = "AJCC 8th"
+
+# Confidence by how a category was written.
+_PREFIXED = 0.9
+_IN_RUN = 0.85
+_LABELED = 0.8
+_STAGE_STATED = 0.9
+_LABEL_REACH = 30  # characters before a bare token searched for a staging label
+_FRIEND_REACH = 30
+_DOMINANCE = 2.0  # a value wins a disagreement with this many times the rival's support
+
+# Pathologic (and post-therapy pathologic) over unprefixed over clinical.
+_PREFIX_RANK = {"p": 3, "yp": 3, "rp": 3, "a": 3, None: 2, "y": 2, "r": 2, "c": 1, "yc": 1, "rc": 1}
+
+_TOKEN = (
+    r"(?:yp|yc|rp|rc|p|c|y|r|a|P)?\s?"
+    r"(?:T\s?(?:is|IS|Is|X|x|mi|[0-4OoIil|](?:mi|[a-dA-D][12]?)?)"
+    r"|N\s?(?:X|x|[0-3Oo](?:mi|[a-cA-C])?)"
+    r"|M\s?(?:X|x|[01Oo](?:[a-dA-D])?))"
+    r"(?:\s?\((?:m|sn|i[+-]|mol[+-]|f|\d{1,2}|sn\s?,\s?i[+-])\))?"
+)
+# Between the tokens of a run: separators, and a node count ("pN2 (5/30) M1").
+_RUN = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_TOKEN})(?:[\s,;/.:]{{0,3}}(?:\(\d+/\d+\)[\s,;.]{{0,3}})?(?:{_TOKEN}))*(?![A-Za-z0-9+])"
+)
+_PART = re.compile(
+    r"(?P<prefix>yp|yc|rp|rc|p|c|y|r|a|P)?\s?(?P<axis>[TNM])\s?"
+    r"(?P<value>is|IS|Is|X|x|mi|[0-4OoIil|](?:mi|[a-dA-D][12]?)?|[0-3Oo](?:mi|[a-cA-C])?)"
+    r"(?P<suffix>\s?\([^)]*\))?"
+)
+_LIST_AFTER = re.compile(r"^\s*(?:and|or|to|-|–|through)\s*(?:[a-z]{1,2})?[TNM]\s?[0-4]", re.IGNORECASE)
+_LIST_BEFORE = re.compile(r"[TNM]\s?[0-4][a-d]?\s*(?:and|or|to|-|–|through)\s*$", re.IGNORECASE)
+_STAGE = re.compile(
+    r"\bstag(?:e|ing)(?:\s+group(?:ing)?)?"
+    r"(?:\s*\([^)]{0,25}\))?"  # "(AJCC 8th edition)"
+    r"(?:\s*(?:is|=|:|-|of))?\s*(?:stage\s*)?"
+    r"(?P<group>[IVL|]{1,4}|0|[1-4])"  # roman numerals as OCR writes them: "lla", "Ill"
+    r"(?P<sub>[A-Ca-c][1-3]?|is|a)?"
+    r"(?![A-Za-z0-9]|\s*(?:-|–|to|or|/|of)\s*(?:[IV]|\d))",
+    re.IGNORECASE,
+)
+_DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:\s*[x×X*]\s*\d{1,3}(?:\.\d{1,2})?){0,2}"
+_MAX_SIZE_CM = 30.0  # larger "tumour sizes" are OCR errors or specimen sizes
+_NEGATIVE_AFTER = re.compile(
+    r"(?:[\s.]*nodes?)?[\s,.]*(?:\(\d+/\d+\)[\s,.]*)?(?:are\s+|is\s+)?"
+    r"(?:negative|benign|free\b|no\s+(?:tumou?r|carcinoma|metasta))",
+    re.IGNORECASE,
+)
+_ROMAN = {
+    "0": "0",
+    "1": "I",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "I": "I",
+    "II": "II",
+    "III": "III",
+    "IV": "IV",
+}
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StageRow(_Model):
+    t: list[str] = Field(min_length=1)
+    n: list[str] = Field(min_length=1)
+    m: list[str] = Field(min_length=1)
+    group: str
+    ajcc7: str | None = None  # the 7th edition's group where its main group differs
+
+
+class StageTable(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    # A partial table lists only some combinations: an unknown or coarse category is not read as
+    # "any of the listed ones", since the unlisted ones might be the truth.
+    complete: bool = True
+    rows: list[StageRow] = Field(min_length=1)
+
+
+class NodeBand(_Model):
+    min: int = Field(ge=1)
+    max: int | None = None
+    n: str
+
+
+class NodeCountBands(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    bands: list[NodeBand] = Field(min_length=1)
+
+
+class SizeBand(_Model):
+    max_cm: float = Field(gt=0)
+    t: str
+
+
+class SizeRule(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    bands: list[SizeBand] = Field(min_length=1)
+    raised_by: list[str]
+
+
+class ExtentLevel(_Model):
+    t: str
+    phrases: list[str] = Field(min_length=1)
+
+
+class ExtentRule(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    levels: list[ExtentLevel] = Field(min_length=1)  # shallow to deep
+
+
+class StagingData(_Model):
+    version: int
+    stage_false_friends_before: list[str]
+    stage_false_friends_after: list[str]
+    tnm_labels: list[str]
+    category_false_friends_after: list[str]
+    edition_8: list[str]
+    edition_7: list[str]
+    node_count_patterns: list[str] = Field(min_length=1)
+    node_positive_mention: str
+    number_words: dict[str, int]
+    node_count_bands: list[NodeCountBands]
+    tumour_size_patterns: list[str] = Field(min_length=1)
+    t_from_size: list[SizeRule]
+    extent_cue: str
+    t_from_extent: list[ExtentRule]
+    tables: list[StageTable]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    data: StagingData
+    label_before: re.Pattern[str]
+    friend_after: re.Pattern[str]
+    stage_friend_before: re.Pattern[str]
+    stage_friend_after: re.Pattern[str]
+    edition_8: re.Pattern[str]
+    edition_7: re.Pattern[str]
+    node_counts: tuple[re.Pattern[str], ...]
+    node_positive: re.Pattern[str]
+    tumour_sizes: tuple[re.Pattern[str], ...]
+    raised_by: dict[str, re.Pattern[str]]
+    extent_cue: re.Pattern[str]
+    extent_levels: dict[str, tuple[re.Pattern[str], ...]]
+
+
+def _words(phrases: Sequence[str]) -> str:
+    alternatives = sorted((re.escape(p).replace(r"\ ", r"[\s.]+") for p in phrases), key=len, reverse=True)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+@cache
+def _compiled() -> _Compiled:
+    data = StagingData.model_validate(
+        yaml.load((_DATA / "staging.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    )
+    return _Compiled(
+        data=data,
+        # "TNM: ", "Primary tumor (pT): ", "Pathological N. " then the category.
+        label_before=re.compile(
+            rf"\b{_words(data.tnm_labels)}\b(?:\s*\([^)]{{0,12}}\))?[\s:.,=\-]*(?:[A-Za-z]{{0,12}}[\s:.=\-]+)?$",
+            re.IGNORECASE,
+        ),
+        friend_after=re.compile(rf"^[\s-]*{_words(data.category_false_friends_after)}\b", re.IGNORECASE),
+        stage_friend_before=re.compile(
+            rf"\b{_words(data.stage_false_friends_before)}\W*(?:\w+\W+){{0,2}}$", re.IGNORECASE
+        ),
+        stage_friend_after=re.compile(rf"^\W{{0,3}}{_words(data.stage_false_friends_after)}", re.IGNORECASE),
+        edition_8=re.compile("|".join(data.edition_8), re.IGNORECASE),
+        edition_7=re.compile("|".join(data.edition_7), re.IGNORECASE),
+        node_counts=tuple(
+            re.compile(pattern.replace("NUM", _number_regex(data.number_words)), re.IGNORECASE)
+            for pattern in data.node_count_patterns
+        ),
+        node_positive=re.compile(data.node_positive_mention, re.IGNORECASE),
+        tumour_sizes=tuple(
+            re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
+        ),
+        extent_cue=re.compile(data.extent_cue, re.IGNORECASE),
+        extent_levels={
+            rule.name: tuple(
+                re.compile(rf"(?<![A-Za-z]){_words(level.phrases)}(?![A-Za-z])", re.IGNORECASE)
+                for level in rule.levels
+            )
+            for rule in data.t_from_extent
+        },
+        raised_by={
+            rule.name: re.compile(rf"\b{_words(rule.raised_by)}", re.IGNORECASE) for rule in data.t_from_size
+        },
+    )
+
+
+def _number_regex(words: dict[str, int]) -> str:
+    word = _words(list(words))
+    return rf"\b(?:\d{{1,3}}|{word}(?:[\s-]+{word})?)\b"
+
+
+# --- reading a page ----------------------------------------------------------------------------
+
+
+def _normalise(axis: str, value: str) -> str:
+    """OCR'd and lower-case forms to the category: "Tic" -> T1c, "NO" -> N0, "Tis" -> Tis."""
+    if value.lower() == "is":
+        return "Tis"
+    if value.lower() == "x":
+        return f"{axis}X"
+    if value == "mi":
+        return "T1mi"
+    head, rest = value[0], value[1:]
+    head = {"O": "0", "o": "0", "I": "1", "i": "1", "l": "1", "|": "1"}.get(head, head)
+    return f"{axis}{head}{rest.lower() if rest != 'mi' else rest}"
+
+
+def extract(page: PageText) -> list[Finding]:
+    text = page.text
+    if not text:
+        return []
+    compiled = _compiled()
+    return [*_category_findings(page, compiled), *_stage_findings(page, compiled)]
+
+
+def _category_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
+    text = page.text
+    findings: list[Finding] = []
+    for run in _RUN.finditer(text):
+        parts = [p for p in _PART.finditer(run.group()) if p.group("axis")]
+        axes = [p.group("axis") for p in parts]
+        if len(axes) != len(set(axes)):  # "pT1-pT2": a range or list, not a value
+            continue
+        in_run = len(set(axes)) > 1
+        labeled = (
+            compiled.label_before.search(text, max(0, run.start() - _LABEL_REACH), run.start()) is not None
+        )
+        run_prefix = _prefix(parts[0].group("prefix")) if parts else None
+        for part in parts:
+            start, end = run.start() + part.start(), run.start() + part.end()
+            prefix = _prefix(part.group("prefix"))
+            if prefix is None and not (in_run or (labeled and part.group("value")[0].isdigit())):
+                continue  # a labeled bare token must be a digit: "Lymph nodes: NO tumor" is not N0
+            if compiled.friend_after.search(text[end : end + _FRIEND_REACH]):
+                continue
+            if not in_run and (
+                _LIST_AFTER.search(text[end : end + 12]) or _LIST_BEFORE.search(text[:start][-12:])
+            ):
+                continue
+            axis = part.group("axis")
+            if prefix is None and axis == "N" and run_prefix in ("p", "yp", "c"):
+                prefix = run_prefix  # "pT2 N0": the prefix of a run holds for its N
+            value = _normalise(axis, part.group("value"))
+            confidence = _PREFIXED if prefix else _IN_RUN if in_run else _LABELED
+            findings.append(_category(page, axis, value, prefix, start, end, confidence))
+    return findings
+
+
+def _prefix(raw: str | None) -> str | None:
+    return raw.lower() if raw else None
+
+
+def _category(
+    page: PageText, axis: str, value: str, prefix: str | None, start: int, end: int, confidence: float
+):
+    kind = {"T": FindingKind.T, "N": FindingKind.N, "M": FindingKind.M}[axis]
+    return Finding(
+        kind=kind,
+        value=value,
+        display=f"{prefix or ''}{value}",
+        prefix=prefix,
+        system="TNM",
+        evidence=[page.evidence(start, end)],
+        confidence=confidence,
+    )
+
+
+def _stage_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
+    text = page.text
+    findings = []
+    for match in _STAGE.finditer(text):
+        before = text[max(0, match.start() - _FRIEND_REACH) : match.start()]
+        if compiled.stage_friend_before.search(before) or compiled.stage_friend_after.search(
+            text[match.end() : match.end() + _FRIEND_REACH]
+        ):
+            continue
+        raw = match.group("group").upper().replace("L", "I").replace("|", "I")
+        main = _ROMAN.get(raw)
+        if main is None:
+            continue
+        sub = match.group("sub") or ""
+        sub = sub.lower() if main == "0" else sub.upper()
+        value = main + sub
+        lowered = before.lower()
+        prefix = "c" if "clinical" in lowered else "p" if "patholog" in lowered else None
+        system = "FIGO" if "figo" in lowered else "AJCC"
+        findings.append(
+            Finding(
+                kind=FindingKind.STAGE_GROUP,
+                value=value,
+                display=f"stage {value}",
+                prefix=prefix,
+                system=system,
+                evidence=[page.evidence(match.start(), match.end())],
+                confidence=_STAGE_STATED,
+            )
+        )
+    return findings
+
+
+# --- choosing --------------------------------------------------------------------------------
+
+
+@dataclass
+class StageSelection:
+    t: Finding | None = None
+    n: Finding | None = None
+    m: Finding | None = None
+    stage_group: Finding | None = None
+    conflicts: dict[str, list[Finding]] = field(default_factory=dict)
+
+
+def select_stage(
+    findings: Sequence[Finding], cancer_code: str | None, pages: Sequence[PageText]
+) -> StageSelection:
+    """The patient's T, N, M and stage group from present-assertion findings of all documents."""
+    by_kind: dict[FindingKind, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if not finding.value.endswith("X"):  # TX, NX, MX: "cannot be assessed" says nothing
+            by_kind[finding.kind].append(finding)
+    selection = StageSelection()
+    for name, kind in (("t", FindingKind.T), ("n", FindingKind.N), ("m", FindingKind.M)):
+        chosen, rivals = _choose(by_kind[kind])
+        setattr(selection, name, chosen)
+        if chosen is None and not rivals and cancer_code is not None:
+            if name == "n":
+                selection.n = n_from_node_counts(pages, cancer_code)
+            elif name == "t":
+                selection.t = t_from_extent(pages, cancer_code) or t_from_tumour_size(pages, cancer_code)
+        if rivals:
+            selection.conflicts[name] = rivals
+    stated, rivals = _choose(by_kind[FindingKind.STAGE_GROUP])
+    if rivals:
+        selection.conflicts["stage_group"] = rivals
+    if stated is not None or rivals:
+        selection.stage_group = stated
+    elif cancer_code is not None:
+        # cN0 only where the records say nothing of regional nodes: no count, no involved node.
+        silent_on_nodes = "n" not in selection.conflicts and not any(
+            _node_counts(page) or _uncounted_positive(page, []) for page in pages
+        )
+        selection.stage_group = derive_stage_group(
+            cancer_code, selection.t, selection.n, selection.m, _edition(pages), assume_n0=silent_on_nodes
+        )
+    return selection
+
+
+def _main(value: str) -> str:
+    match = re.match(r"(T(?:is|mi|[0-4])|N[0-3]|M[01]|IV|III|II|I|0)", value)
+    return match.group(1) if match else value
+
+
+def _choose(findings: Sequence[Finding]) -> tuple[Finding | None, list[Finding]]:
+    """The best-supported value among the highest-ranked prefix; specific over general."""
+    if not findings:
+        return None, []
+    top_rank = max(_PREFIX_RANK.get(f.prefix, 2) for f in findings)
+    ranked = [f for f in findings if _PREFIX_RANK.get(f.prefix, 2) == top_rank]
+    support: dict[str, float] = defaultdict(float)
+    for finding in ranked:
+        support[_main(finding.value)] += finding.confidence
+    order = sorted(support, key=lambda value: (-support[value], value))
+    best = order[0]
+    rivals = [v for v in order[1:] if support[v] * _DOMINANCE > support[best]]
+    if rivals:
+        return None, sorted(
+            (f for f in ranked if _main(f.value) in {best, *rivals}), key=lambda f: (f.value, -f.confidence)
+        )
+    same = [f for f in ranked if _main(f.value) == best]
+    # Specific over general: the longest value of the winning main category, then the most confident.
+    return max(same, key=lambda f: (len(f.value), f.confidence, -same.index(f))), []
+
+
+@dataclass(frozen=True, slots=True)
+class _NodeCount:
+    involved: int
+    examined: int
+    page: PageText
+    start: int
+    end: int
+
+
+def _count(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    words = _compiled().data.number_words
+    return sum(words.get(word, 0) for word in re.split(r"[\s.-]+", text.lower()) if word)
+
+
+def _node_counts(page: PageText) -> list[_NodeCount]:
+    counts: list[_NodeCount] = []
+    for pattern in _compiled().node_counts:
+        for match in pattern.finditer(page.text):
+            involved = _count(match.groupdict().get("pos")) or 0
+            if _NEGATIVE_AFTER.match(page.text, match.end()):  # "11/11 lymph nodes, negative": none involved
+                involved = 0
+            examined = _count(match.group("total"))
+            if not examined or involved > examined:
+                continue
+            # The same count written twice ("six of eight lymph nodes (6/8)") counts once.
+            if any(
+                (c.involved, c.examined) == (involved, examined) and abs(c.start - match.start()) < 120
+                for c in counts
+            ):
+                continue
+            counts.append(_NodeCount(involved, examined, page, match.start(), match.end()))
+    return counts
+
+
+def _uncounted_positive(page: PageText, counts: Sequence[_NodeCount]) -> bool:
+    """A node mention with metastasis that no count covers ("carcinoma in one lymph node")."""
+    for match in _compiled().node_positive.finditer(page.text):
+        if re.search(
+            r"\b(?:no|not|negative|free|without|absence|benign)\b",
+            page.text[max(0, match.start() - 40) : match.start() + 25],
+            re.I,
+        ):
+            continue
+        if not any(c.start - 60 <= match.start() <= c.end for c in counts):
+            return True
+    return False
+
+
+def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """N from counts of involved regional nodes where no record states N.
+
+    Several specimen parts are summed; a count whose examined nodes are at least those of all the
+    others together is read as the report's total and used alone.
+    """
+    counts = [count for page in pages for count in _node_counts(page)]
+    if not counts or any(_uncounted_positive(page, counts) for page in pages):
+        return None
+    largest = max(counts, key=lambda c: c.examined)
+    if largest.examined >= sum(c.examined for c in counts if c is not largest):
+        involved, examined, used = largest.involved, largest.examined, [largest]
+    else:
+        involved, examined, used = sum(c.involved for c in counts), sum(c.examined for c in counts), counts
+    if involved == 0:
+        value = "N0"
+    else:
+        chain = lineage(cancer_code)
+        rule = next(
+            (r for r in _compiled().data.node_count_bands if any(c in r.applies_to for c in chain)), None
+        )
+        band = rule and next(
+            (b for b in rule.bands if b.min <= involved and (b.max is None or involved <= b.max)), None
+        )
+        if band is None:
+            return None
+        value = band.n
+    return Finding(
+        kind=FindingKind.N,
+        value=value,
+        display=f"p{value}",
+        prefix="p",
+        system="TNM",
+        basis=Basis.DERIVED,
+        basis_note=f"derived from {involved} of {examined} regional lymph nodes involved",
+        evidence=[c.page.evidence(c.start, c.end) for c in used[:5]],
+        confidence=0.8,
+    )
+
+
+def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """T from the largest tumour size where the cancer's T depends on size alone and nothing raises it."""
+    chain = lineage(cancer_code)
+    compiled = _compiled()
+    rule = next((r for r in compiled.data.t_from_size if any(c in r.applies_to for c in chain)), None)
+    if rule is None:
+        return None
+    sizes: list[tuple[float, PageText, int, int]] = []
+    for page in pages:
+        for pattern in compiled.tumour_sizes:
+            for match in pattern.finditer(page.text):
+                largest = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
+                cm = largest / 10 if match.group("unit").lower() == "mm" else largest
+                if 0 < cm <= _MAX_SIZE_CM:
+                    sizes.append((cm, page, match.start("size"), match.end("unit")))
+    if not sizes or any(_raised(page, compiled.raised_by[rule.name]) for page in pages):
+        return None
+    cm, page, start, end = max(sizes, key=lambda size: size[0])
+    band = next((b for b in rule.bands if cm <= b.max_cm), None)
+    if band is None:
+        return None
+    return Finding(
+        kind=FindingKind.T,
+        value=band.t,
+        display=band.t,
+        system="TNM",
+        basis=Basis.DERIVED,
+        basis_note=f"derived from a largest tumour size of {cm:g} cm ({rule.name}: size decides T "
+        "where no extension beyond it is described)",
+        evidence=[page.evidence(start, end)],
+        confidence=0.75,
+    )
+
+
+def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """T from the deepest layer the tumour is said to reach, for cancers whose T is depth of invasion."""
+    chain = lineage(cancer_code)
+    compiled = _compiled()
+    rule = next((r for r in compiled.data.t_from_extent if any(c in r.applies_to for c in chain)), None)
+    if rule is None:
+        return None
+    deepest: tuple[int, PageText, int, int] | None = None
+    for page in pages:
+        for depth, pattern in enumerate(compiled.extent_levels[rule.name]):
+            if deepest is not None and depth <= deepest[0]:
+                continue
+            spans = [
+                match.span()
+                for match in pattern.finditer(page.text)
+                if compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
+            ]
+            statuses = assign_assertions(page.text, spans)
+            present = [
+                span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT
+            ]
+            if present:
+                deepest = (depth, page, *present[0])
+    if deepest is None:
+        return None
+    depth, page, start, end = deepest
+    level = rule.levels[depth]
+    return Finding(
+        kind=FindingKind.T,
+        value=level.t,
+        display=level.t,
+        system="TNM",
+        basis=Basis.DERIVED,
+        basis_note=f"derived from the depth of invasion ({page.text[start:end]}), {rule.name} T rules",
+        evidence=[page.evidence(start, end)],
+        confidence=0.75,
+    )
+
+
+def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
+    """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
+    spans = [match.span() for match in pattern.finditer(page.text)]
+    return any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans))
+
+
+def _edition(pages: Sequence[PageText]) -> int | None:
+    compiled = _compiled()
+    if any(compiled.edition_8.search(page.text) for page in pages):
+        return 8
+    if any(compiled.edition_7.search(page.text) for page in pages):
+        return 7
+    return None
+
+
+def _table_for(cancer_code: str) -> StageTable | None:
+    chain = lineage(cancer_code)
+    for table in _compiled().data.tables:
+        if any(code in table.applies_to for code in chain):
+            return table
+    return None
+
+
+def _matches(entry: str, value: str) -> bool:
+    return entry == "any" or value.startswith(entry)
+
+
+def _groups(table: StageTable, t: str, n: str, m: str, edition: int | None) -> set[str] | None:
+    """The groups the categories could make; None where some possibility is not in the table.
+
+    A category the table does not list is read as each of its finer categories that the table does
+    list (lung T2 -> T2a or T2b), so a group is given only where all of them agree.
+    """
+    matching = [
+        row
+        for row in table.rows
+        if any(_matches(e, t) for e in row.t)
+        and any(_matches(e, n) for e in row.n)
+        and any(_matches(e, m) for e in row.m)
+    ]
+    if matching:
+        row = max(matching, key=lambda r: _specificity(r, t, n, m))
+        if row.ajcc7 is not None and edition != 8 and _main(row.ajcc7) != _main(row.group):
+            return None
+        return {row.group}
+    for axis, value in (("t", t), ("n", n), ("m", m)) if table.complete else ():
+        finer = sorted(
+            {e for row in table.rows for e in getattr(row, axis) if e != value and e.startswith(value)}
+        )
+        if finer:
+            groups: set[str] = set()
+            for refined in finer:
+                found = _groups(
+                    table, *(refined if a == axis else v for a, v in (("t", t), ("n", n), ("m", m))), edition
+                )
+                if found is None:
+                    return None
+                groups |= found
+            return groups
+    return None
+
+
+def _specificity(row: StageRow, t: str, n: str, m: str) -> tuple[int, int, int]:
+    def best(entries: list[str], value: str) -> int:
+        return max((0 if e == "any" else len(e)) for e in entries if _matches(e, value))
+
+    return best(row.m, m), best(row.t, t), best(row.n, n)
+
+
+def derive_stage_group(
+    cancer_code: str,
+    t: Finding | None,
+    n: Finding | None,
+    m: Finding | None,
+    edition: int | None = None,
+    *,
+    assume_n0: bool = False,
+) -> Finding | None:
+    """The stage group that T, N and M make in the cancer's table, or None where they do not decide it."""
+    table = _table_for(cancer_code)
+    used = [f for f in (t, n, m) if f is not None]
+    if table is None or not used:
+        return None
+    # An unknown category is its bare axis letter, which the table reads as any of its categories;
+    # where that leaves the group open, an unexamined N is taken as cN0, as registries group a pT with
+    # the clinical N when no node was examined.
+    t_value, m_value = (t.value if t else "T"), (m.value if m is not None else "M0")
+    groups = _groups(table, t_value, n.value if n else "N", m_value, edition)
+    n_assumed = False
+    if assume_n0 and n is None and t is not None and (not groups or len({_main(g) for g in groups}) > 1):
+        groups, n_assumed = _groups(table, t_value, "N0", m_value, edition), True
+    if not groups:
+        return None
+    mains = {_main(g) for g in groups}
+    if len(mains) > 1:
+        return None
+    value = groups.pop() if len(groups) == 1 else mains.pop()
+    categories = " ".join(f.display for f in used)
+    assumed = "; cN0 assumed because no regional lymph node was examined or reported" if n_assumed else ""
+    if m is None:
+        assumed += "; cM0 assumed because no record documents distant spread"
+    return Finding(
+        kind=FindingKind.STAGE_GROUP,
+        value=value,
+        display=f"stage {value}",
+        system=_AJCC8 if edition != 7 else "AJCC 7th",
+        basis=Basis.DERIVED,
+        basis_note=f"derived from {categories} with the {table.name} stage table{assumed}",
+        evidence=[e for f in used for e in f.evidence],
+        confidence=round(min(f.confidence for f in used) * 0.9, 3),
+    )
+
+
+def lint() -> list[str]:
+    """Problems in data/staging.yaml: schema, regexes, unknown codes, malformed categories."""
+    try:
+        compiled = _compiled()
+    except (OSError, ValueError, yaml.YAMLError, re.error) as error:
+        return [f"staging.yaml: {error}"]
+    problems: list[str] = []
+    patterns = {"T": r"T(?:is|a|[0-4](?:mi|[a-d][12]?)?)", "N": r"N[0-3](?:mi|[a-c])?", "M": r"M[01][a-d]?"}
+    for table in compiled.data.tables:
+        for code in table.applies_to:
+            if organ_of(code) is None:
+                problems.append(f"staging.yaml: table {table.name}: unknown OncoTree code {code}")
+        for row in table.rows:
+            for axis in ("t", "n", "m"):
+                for entry in getattr(row, axis):
+                    if entry != "any" and not re.fullmatch(patterns[axis.upper()], entry):
+                        problems.append(
+                            f"staging.yaml: table {table.name}: bad {axis.upper()} category {entry}"
+                        )
+            if not _STAGE.fullmatch(f"stage {row.group}"):
+                problems.append(f"staging.yaml: table {table.name}: bad group {row.group}")
+    for rule in [*compiled.data.node_count_bands, *compiled.data.t_from_size, *compiled.data.t_from_extent]:
+        problems.extend(
+            f"staging.yaml: {rule.name}: unknown OncoTree code {code}"
+            for code in rule.applies_to
+            if organ_of(code) is None
+        )
+    for band in [b for r in compiled.data.node_count_bands for b in r.bands]:
+        if not re.fullmatch(patterns["N"], band.n):
+            problems.append(f"staging.yaml: node band: bad N category {band.n}")
+    for band in [
+        *(b for r in compiled.data.t_from_size for b in r.bands),
+        *(v for r in compiled.data.t_from_extent for v in r.levels),
+    ]:
+        if not re.fullmatch(patterns["T"], band.t):
+            problems.append(f"staging.yaml: size band: bad T category {band.t}")
+    return problems

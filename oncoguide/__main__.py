@@ -1,0 +1,3 @@
+from oncoguide.cli import app
+
+app(prog_name="oncoguide")

@@ -1,0 +1,173 @@
+"""Renderers of an Analysis: a terminal summary, Markdown and a self-contained HTML page.
+
+Every format opens and closes with the knowledge base's disclaimer. Record text (quotes, values read
+from documents) is escaped in HTML by Jinja2's autoescape; the Markdown escapes the characters that
+would turn a quote into markup.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, partial
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from oncoguide.domain import (
+    Analysis,
+    Basis,
+    Evidence,
+    FieldStatus,
+    Finding,
+    PatientProfile,
+    ProfileField,
+    Statement,
+)
+
+_NOT_FOUND = "not found in the records"
+
+
+def _field(field: ProfileField) -> str:
+    if field.status == FieldStatus.CONFLICT:
+        values = sorted({f.value for f in [*field.supporting, *field.conflicting]})
+        return "records disagree (" + ", ".join(values) + ")"
+    if field.status == FieldStatus.UNKNOWN or not field.value:
+        return _NOT_FOUND
+    return field.display or field.value
+
+
+def _tnm(field: ProfileField) -> str | None:
+    if field.status != FieldStatus.KNOWN or not field.value:
+        return None
+    prefix = field.chosen.prefix if field.chosen and field.chosen.prefix else ""
+    return prefix + field.value
+
+
+def stage_line(analysis: Analysis) -> str:
+    """The stage with its T, N, M and basis: "IVB (T2a N2 M1c; stated in the records)"."""
+    profile = analysis.profile
+    stage = _field(profile.stage_group)
+    tnm = " ".join(filter(None, (_tnm(profile.t), _tnm(profile.n), _tnm(profile.m))))
+    chosen = profile.stage_group.chosen
+    basis = None
+    if profile.stage_group.status == FieldStatus.KNOWN and chosen:
+        basis = "stated in the records" if chosen.basis == Basis.STATED else "worked out from T, N and M"
+        if chosen.basis_note:
+            basis += f": {chosen.basis_note}"
+    details = "; ".join(filter(None, (tnm, basis)))
+    return f"{stage} ({details})" if details else stage
+
+
+def biomarker_text(finding: Finding) -> str:
+    b = finding.biomarker
+    if b is None:
+        return finding.display
+    parts = [b.marker, b.alteration, b.score and f"score {b.score}"]
+    if b.value is not None:
+        parts.append(f"{b.value:g}{' ' + b.unit if b.unit else ''}")
+    return " ".join(filter(None, parts)) + f": {b.result.value.replace('_', ' ')}"
+
+
+def treatment_text(finding: Finding) -> str:
+    t = finding.treatment
+    if t is None:
+        return finding.display
+    kind = t.drug_class.value if t.drug_class else t.modality.value
+    return f"{t.agent} ({kind}): {t.status.value}" + (f", line {t.line}" if t.line else "")
+
+
+def _where(profile: PatientProfile, evidence: list[Evidence]) -> str:
+    """Each document and page once: "pathology.pdf p.1; ngs.pdf p.2"."""
+    places = dict.fromkeys(f"{profile.document_name(e.document_id)} p.{e.page}" for e in evidence)
+    return "; ".join(places)
+
+
+def render_summary(analysis: Analysis) -> str:
+    """A short plain-text summary for the terminal."""
+    profile, guidance = analysis.profile, analysis.guidance
+    lines = [
+        guidance.disclaimer,
+        "",
+        f"Cancer type: {_field(profile.cancer_type)}",
+        f"Stage: {stage_line(analysis)}",
+        "Biomarkers: " + ("; ".join(map(biomarker_text, profile.biomarkers)) or _NOT_FOUND),
+        "Treatments: " + ("; ".join(map(treatment_text, profile.treatments)) or _NOT_FOUND),
+        "",
+        "Guidance statements:",
+        *(f"  {section.title}: {len(section.statements)}" for section in guidance.sections),
+        "",
+        guidance.disclaimer,
+    ]
+    return "\n".join(lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _md_statement(profile: PatientProfile, statement: Statement) -> list[str]:
+    cites = ", ".join(f"[{_md(s.title)}]({s.url})" if s.url else _md(s.title) for s in statement.sources)
+    lines = [f"- {_md(statement.text)}", f"  - Sources: {cites}"]
+    if statement.evidence:
+        lines.append(f"  - Found in: {_md(_where(profile, statement.evidence))}")
+    return lines
+
+
+def render_markdown(analysis: Analysis) -> str:
+    profile, guidance = analysis.profile, analysis.guidance
+    lines = [
+        "# Your cancer records, explained",
+        "",
+        f"> **{_md(guidance.disclaimer)}**",
+        "",
+        "## What we found in your records",
+        "",
+        f"- Cancer type: {_md(_field(profile.cancer_type))}",
+        f"- Stage: {_md(stage_line(analysis))}",
+        *(f"- Biomarker: {_md(biomarker_text(f))}" for f in profile.biomarkers),
+        *(f"- Treatment: {_md(treatment_text(f))}" for f in profile.treatments),
+    ]
+    for section in guidance.sections:
+        if section.statements:
+            lines += ["", f"## {_md(section.title)}", ""]
+            for statement in section.statements:
+                lines += _md_statement(profile, statement)
+    lines += [
+        "",
+        "---",
+        "",
+        f"> **{_md(guidance.disclaimer)}**",
+        "",
+        f"Knowledge base {guidance.kb_version}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("oncoguide", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(analysis: Analysis) -> str:
+    """A self-contained, printable HTML5 page; all record text is escaped by autoescape."""
+    return (
+        _environment()
+        .get_template("guidance.html.j2")
+        .render(
+            guidance=analysis.guidance,
+            cancer_type=_field(analysis.profile.cancer_type),
+            stage=stage_line(analysis),
+            biomarkers=[biomarker_text(f) for f in analysis.profile.biomarkers],
+            treatments=[treatment_text(f) for f in analysis.profile.treatments],
+            where=partial(_where, analysis.profile),
+            generated_at=analysis.generated_at.strftime("%Y-%m-%d"),
+        )
+    )

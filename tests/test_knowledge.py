@@ -1,0 +1,481 @@
+"""The knowledge base and the rules engine: every rule fires when met and only then, the safety
+principles hold, the output is deterministic, and the KB checker catches each class of problem."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.engine import build_guidance, explain
+from knowledge.lint import MAX_GRADE, check_kb, statement_grades
+from knowledge.rules import KB_DIR, load_kb
+from oncoguide.domain import (
+    Assertion,
+    Basis,
+    Biomarker,
+    Evidence,
+    FieldStatus,
+    Finding,
+    FindingKind,
+    Guidance,
+    PatientProfile,
+    ProfileField,
+    SectionId,
+    Treatment,
+)
+
+# --- hand-built profiles ---------------------------------------------------------------------
+
+
+def evidence(quote: str, page: int = 1) -> list[Evidence]:
+    return [Evidence(document_id="doc-1", page=page, start=0, end=len(quote), quote=quote)]
+
+
+def known(
+    kind: FindingKind, value: str, display: str | None = None, prefix: str | None = None
+) -> ProfileField:
+    chosen = Finding(
+        kind=kind, value=value, display=display or value, prefix=prefix, evidence=evidence(value)
+    )
+    return ProfileField(status=FieldStatus.KNOWN, value=value, display=display or value, chosen=chosen)
+
+
+def marker(name: str, result: str, **details: object) -> Finding:
+    quote = f"{name} {details.get('alteration') or ''} {result}".replace("  ", " ")
+    return Finding(
+        kind=FindingKind.BIOMARKER,
+        value=name,
+        display=name,
+        biomarker=Biomarker(marker=name, result=result, **details),
+        evidence=evidence(quote, page=2),
+    )
+
+
+def treatment(agent: str, drug_class: str, status: str = "received") -> Finding:
+    return Finding(
+        kind=FindingKind.TREATMENT,
+        value=agent,
+        display=agent,
+        treatment=Treatment(agent=agent, modality="systemic", drug_class=drug_class, status=status),
+        evidence=evidence(f"{agent} {status}", page=3),
+    )
+
+
+def profile(
+    code: str | None, organ: str | None, stage: str | None, tnm: tuple[str, str, str] | None = None, **lists
+) -> PatientProfile:
+    fields: dict[str, ProfileField] = {}
+    if code:
+        fields["cancer_type"] = known(FindingKind.CANCER_TYPE, code, display=code)
+    if organ:
+        fields["organ"] = known(FindingKind.CANCER_TYPE, organ)
+    if stage:
+        fields["stage_group"] = known(FindingKind.STAGE_GROUP, stage)
+    if tnm:
+        for name, value in zip(("t", "n", "m"), tnm, strict=True):
+            fields[name] = known(FindingKind(name), value, prefix="p")
+    return PatientProfile(**fields, **lists)
+
+
+def lung() -> PatientProfile:
+    """Lung adenocarcinoma IVB, KRAS G12C positive, PD-L1 TPS 60%, EGFR negative, after chemo-IO."""
+    return profile(
+        "LUAD",
+        "LUNG",
+        "IVB",
+        ("T2a", "N2", "M1c"),
+        biomarkers=[
+            marker("KRAS", "positive", alteration="p.G12C"),
+            marker("PD-L1", "positive", value=60.0, unit="TPS"),
+            marker("EGFR", "negative"),
+        ],
+        treatments=[treatment("carboplatin", "chemotherapy"), treatment("pembrolizumab", "immunotherapy")],
+    )
+
+
+def lung_egfr_alk() -> PatientProfile:
+    """Two drivers at once is rare; here it lets one profile exercise both rules."""
+    return profile(
+        "LUAD",
+        "LUNG",
+        "IIIA",
+        biomarkers=[
+            marker("EGFR", "positive", alteration="exon 19 deletion"),
+            marker("ALK", "positive", alteration="fusion"),
+        ],
+    )
+
+
+def breast() -> PatientProfile:
+    """HR-positive, HER2-negative (IHC 1+) invasive ductal carcinoma, stage IIA."""
+    return profile(
+        "IDC",
+        "BREAST",
+        "IIA",
+        biomarkers=[
+            marker("ER", "positive", value=95.0, unit="%"),
+            marker("PR", "positive", value=40.0, unit="%"),
+            marker("HER2", "negative", score="1+"),
+            marker("Ki-67", "positive", value=20.0, unit="%"),
+            marker("BRCA1", "pending"),
+            marker("BRCA2", "negative"),
+        ],
+        treatments=[treatment("letrozole", "hormone", "planned")],
+    )
+
+
+def breast_her2_positive() -> PatientProfile:
+    return profile("IDC", "BREAST", "IIB", biomarkers=[marker("HER2", "positive", score="3+")])
+
+
+def breast_her2_low_metastatic() -> PatientProfile:
+    return profile(
+        "IDC",
+        "BREAST",
+        "IV",
+        biomarkers=[
+            marker("ER", "negative"),
+            marker("PR", "negative"),
+            marker("ERBB2", "negative", score="2+"),
+        ],
+    )
+
+
+def colorectal() -> PatientProfile:
+    """Colon adenocarcinoma IVA, KRAS/NRAS/BRAF wild-type, MSS, HER2 not amplified."""
+    return profile(
+        "COAD",
+        "BOWEL",
+        "IVA",
+        ("T3", "N1b", "M1a"),
+        biomarkers=[
+            marker("KRAS", "negative"),
+            marker("NRAS", "negative"),
+            marker("BRAF", "negative"),
+            marker("HER2", "negative"),
+            marker("MSI", "negative"),
+            marker("TMB", "negative", value=6.0, unit="mut/Mb"),
+        ],
+        treatments=[
+            treatment("oxaliplatin", "chemotherapy"),
+            treatment("panitumumab", "targeted", "planned"),
+        ],
+    )
+
+
+def colorectal_braf() -> PatientProfile:
+    return profile("COAD", "BOWEL", "IVB", biomarkers=[marker("BRAF", "positive", alteration="p.V600E")])
+
+
+def colorectal_msi_high() -> PatientProfile:
+    return profile("READ", "BOWEL", "IVA", biomarkers=[marker("MSI", "positive", score="MSI-H")])
+
+
+def prostate_msi_high() -> PatientProfile:
+    return profile("PRAD", "PROSTATE", "IVB", biomarkers=[marker("dMMR", "positive")])
+
+
+def melanoma() -> PatientProfile:
+    return profile("SKCM", "SKIN", "III")
+
+
+def stage_conflict() -> PatientProfile:
+    conflict = ProfileField(
+        status=FieldStatus.CONFLICT,
+        supporting=[Finding(kind=FindingKind.STAGE_GROUP, value="IIB", display="IIB")],
+        conflicting=[Finding(kind=FindingKind.STAGE_GROUP, value="IIIA", display="IIIA")],
+    )
+    return PatientProfile(cancer_type=known(FindingKind.CANCER_TYPE, "LUSC"), stage_group=conflict)
+
+
+def unknown() -> PatientProfile:
+    return PatientProfile()
+
+
+PROFILES = {
+    "lung": lung,
+    "lung_egfr_alk": lung_egfr_alk,
+    "breast": breast,
+    "breast_her2_positive": breast_her2_positive,
+    "breast_her2_low_metastatic": breast_her2_low_metastatic,
+    "colorectal": colorectal,
+    "colorectal_braf": colorectal_braf,
+    "colorectal_msi_high": colorectal_msi_high,
+    "prostate_msi_high": prostate_msi_high,
+    "melanoma": melanoma,
+    "stage_conflict": stage_conflict,
+    "unknown": unknown,
+}
+
+
+def fired(guidance: Guidance) -> set[str]:
+    return {s.rule_id for section in guidance.sections for s in section.statements}
+
+
+def statements(guidance: Guidance, section: SectionId | None = None) -> list[str]:
+    return [s.text for sec in guidance.sections if section in (None, sec.id) for s in sec.statements]
+
+
+@pytest.fixture(scope="module")
+def fired_by_profile() -> dict[str, set[str]]:
+    return {name: fired(build_guidance(make())) for name, make in PROFILES.items()}
+
+
+# --- every rule fires when met and not otherwise ---------------------------------------------
+
+
+@pytest.mark.parametrize("rule", load_kb().rules, ids=lambda rule: rule.id)
+def test_rule_fires_only_when_its_conditions_hold(rule, fired_by_profile: dict[str, set[str]]) -> None:
+    firing = {name for name, rules in fired_by_profile.items() if rule.id in rules}
+    assert firing, f"{rule.id} fires on none of the hand-built profiles"
+    if rule.when.model_dump(exclude_defaults=True):
+        assert firing != set(PROFILES), f"{rule.id} has conditions but fires on every profile"
+    else:
+        assert firing == set(PROFILES), f"{rule.id} has no conditions and must always fire"
+
+
+EXPECTED = [
+    ("lung", "treatment_approaches.nsclc.kras_g12c", True),
+    ("lung", "treatment_approaches.nsclc.pdl1_high", True),
+    ("lung", "treatment_approaches.nsclc.egfr", False),
+    ("lung", "missing.stage", False),
+    ("lung", "questions.after_immunotherapy", True),
+    ("lung_egfr_alk", "treatment_approaches.nsclc.egfr", True),
+    ("lung_egfr_alk", "treatment_approaches.nsclc.alk", True),
+    ("lung_egfr_alk", "treatment_approaches.nsclc.kras_g12c", False),
+    ("breast", "treatment_approaches.breast.hr_positive_her2_negative", True),
+    ("breast", "treatment_approaches.breast.her2_positive", False),
+    ("breast", "treatment_approaches.breast.her2_low", False),  # HER2-low but not metastatic
+    ("breast", "biomarkers.her2_low", True),
+    ("breast", "questions.biomarker_pending", True),
+    ("breast_her2_positive", "treatment_approaches.breast.her2_positive", True),
+    ("breast_her2_positive", "treatment_approaches.breast.hr_positive_her2_negative", False),
+    ("breast_her2_low_metastatic", "treatment_approaches.breast.her2_low", True),
+    ("colorectal", "treatment_approaches.colorectal.ras_wild_type", True),
+    ("colorectal", "treatment_approaches.colorectal.msi_high", False),
+    ("colorectal", "treatment_approaches.colorectal.braf_v600e", False),
+    ("colorectal", "missing.tests.colorectal", False),
+    ("colorectal_braf", "treatment_approaches.colorectal.braf_v600e", True),
+    ("colorectal_braf", "treatment_approaches.colorectal.ras_wild_type", False),
+    ("colorectal_msi_high", "treatment_approaches.colorectal.msi_high", True),
+    ("prostate_msi_high", "treatment_approaches.msi_high_any", True),
+    ("stage_conflict", "stage.conflict", True),
+    ("stage_conflict", "missing.tests.nsclc", False),  # squamous, not metastatic
+]
+
+
+@pytest.mark.parametrize(("name", "rule_id", "fires"), EXPECTED)
+def test_expected_rules_for_profiles(name: str, rule_id: str, fires: bool, fired_by_profile) -> None:
+    assert (rule_id in fired_by_profile[name]) is fires
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+TARGETED = {
+    "KRAS": "treatment_approaches.nsclc.kras_g12c",
+    "EGFR": "treatment_approaches.nsclc.egfr",
+    "ALK": "treatment_approaches.nsclc.alk",
+}
+
+
+@pytest.mark.parametrize("result", ["negative", "pending", "not_tested", "equivocal", None])
+@pytest.mark.parametrize("gene", sorted(TARGETED))
+def test_no_targeted_statement_unless_the_biomarker_is_positive(gene: str, result: str | None) -> None:
+    alteration = {"KRAS": "p.G12C", "EGFR": "p.L858R", "ALK": "fusion"}[gene]
+    biomarkers = [marker(gene, result, alteration=alteration)] if result else []
+    guidance = build_guidance(profile("LUAD", "LUNG", "IVA", biomarkers=biomarkers))
+    rules = fired(guidance)
+    assert TARGETED[gene] not in rules
+    if result in (None, "pending", "not_tested"):
+        assert "missing.tests.nsclc" in rules
+        question = next(s for s in statements(guidance, SectionId.QUESTIONS) if "tested for" in s)
+        assert gene in question
+
+
+def test_negated_or_family_biomarker_fires_nothing() -> None:
+    for assertion in (Assertion.NEGATED, Assertion.FAMILY, Assertion.HYPOTHETICAL):
+        finding = marker("KRAS", "positive", alteration="p.G12C").model_copy(update={"assertion": assertion})
+        rules = fired(build_guidance(profile("LUAD", "LUNG", "IVB", biomarkers=[finding])))
+        assert "treatment_approaches.nsclc.kras_g12c" not in rules
+
+
+def test_pdl1_below_50_or_with_a_driver_gives_no_first_line_immunotherapy() -> None:
+    low = profile("LUAD", "LUNG", "IVB", biomarkers=[marker("PD-L1", "positive", value=49.0, unit="TPS")])
+    driver = profile(
+        "LUAD",
+        "LUNG",
+        "IVB",
+        biomarkers=[marker("PD-L1", "positive", value=80.0, unit="TPS"), marker("EGFR", "positive")],
+    )
+    for case in (low, driver):
+        assert "treatment_approaches.nsclc.pdl1_high" not in fired(build_guidance(case))
+
+
+_SURVIVAL = re.compile(r"%\s*(?:\w+\s+){0,2}surviv|percent\s+(?:\w+\s+){0,2}surviv|life expectancy", re.I)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_no_prescription_and_no_survival_numbers(name: str) -> None:
+    guidance = build_guidance(PROFILES[name]())
+    for text in [guidance.disclaimer, *statements(guidance)]:
+        assert "you should take" not in text.lower()
+        assert not _SURVIVAL.search(text)
+    for text in statements(guidance, SectionId.TREATMENT_APPROACHES):
+        if text.startswith("Guidelines"):
+            assert "Ask your oncologist whether this applies to you" in text
+
+
+def test_unknown_stage_is_missing_and_asked_never_guessed() -> None:
+    guidance = build_guidance(profile("LUAD", "LUNG", None))
+    rules = fired(guidance)
+    assert {"missing.stage", "questions.stage_unknown"} <= rules
+    assert not any(rule.startswith("stage.") for rule in rules)
+    assert not any(re.search(r"\bstage (0|I|II|III|IV)[ABC]?\b", t) for t in statements(guidance))
+
+
+def test_every_statement_cites_a_source_and_record_quotes_come_from_evidence() -> None:
+    guidance = build_guidance(lung())
+    kras = next(s for s in guidance.sections[2].statements if s.rule_id == "biomarkers.kras")
+    assert "(doc-1, page 2)" in kras.text and "“KRAS p.G12C positive”" in kras.text
+    assert kras.evidence and kras.facts
+    assert all(s.sources for sec in guidance.sections for s in sec.statements)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_shuffled_profile_lists_give_identical_guidance(name: str) -> None:
+    base = PROFILES[name]()
+    expected = build_guidance(base).model_dump_json()
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = base.model_copy(
+            update={
+                key: rng.sample(getattr(base, key), len(getattr(base, key)))
+                for key in ("biomarkers", "treatments")
+            }
+        )
+        assert build_guidance(shuffled).model_dump_json() == expected
+
+
+def test_sections_in_order_and_statements_by_rule_id() -> None:
+    guidance = build_guidance(lung())
+    assert [s.id for s in guidance.sections] == list(SectionId)
+    for section in guidance.sections:
+        ids = [s.rule_id for s in section.statements]
+        assert ids == sorted(ids)
+
+
+def test_explain_traces_rule_facts_evidence_and_sources() -> None:
+    trace = explain(build_guidance(lung()))
+    assert "rule treatment_approaches.nsclc.kras_g12c" in trace
+    assert "KRAS p.G12C positive" in trace
+    assert "evidence: doc-1, page 2" in trace
+    assert "fda.sotorasib.2021" in trace
+
+
+def test_profile_without_organ_finds_it_from_the_oncotree_lineage() -> None:
+    rules = fired(build_guidance(profile("LUAD", None, "IVB")))
+    assert {"about.lung.nsclc", "about.spread_keeps_name"} <= rules
+
+
+def test_derived_stage_without_tnm_is_explained() -> None:
+    derived = known(FindingKind.STAGE_GROUP, "IIIA")
+    derived.chosen.basis = Basis.DERIVED
+    assert "stage.locally_advanced" in fired(build_guidance(PatientProfile(stage_group=derived)))
+
+
+# --- the knowledge base checker --------------------------------------------------------------
+
+
+def test_real_kb_is_clean_and_plain() -> None:
+    assert check_kb() == []
+    grades = [grade for _, grade in statement_grades(load_kb())]
+    assert grades and max(grades) <= MAX_GRADE
+
+
+def _broken_copy(tmp_path: Path, edit) -> Path:
+    directory = tmp_path / "kb"
+    shutil.copytree(KB_DIR, directory)
+    path = directory / "rules" / "stage.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data["rules"][0], directory)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return directory
+
+
+def _set_text(text: str):
+    def edit(rule: dict, _: Path) -> None:
+        rule["statements"][0]["text"] = text
+
+    return edit
+
+
+BROKEN = {
+    "no source": (lambda rule, _: rule["statements"][0].update(sources=[]), "no source"),
+    "unknown source": (
+        lambda rule, _: rule["statements"][0].update(sources=["nccn.guideline"]),
+        "unknown source",
+    ),
+    "unknown condition field": (lambda rule, _: rule["when"].update(stagee=["IV"]), "Extra inputs"),
+    "unknown field name": (lambda rule, _: rule["when"].update(unknown=["stagegroup"]), "when.unknown"),
+    "dangling marker": (lambda rule, _: rule["when"].update(not_positive=["KRASS"]), "unknown marker KRASS"),
+    "invalid OncoTree code": (lambda rule, _: rule["when"].update(cancer_under=["NOTACODE"]), "OncoTree"),
+    "unguarded placeholder": (_set_text("You have {agent}."), "may have no value"),
+    "unknown placeholder": (_set_text("Your {tumour} is here."), "unknown placeholder"),
+    "reading level": (
+        _set_text(
+            "Notwithstanding considerable interindividual heterogeneity, multidisciplinary oncological "
+            "consultation necessitates comprehensive histopathological characterisation."
+        ),
+        "reads at US grade",
+    ),
+    "prescription": (_set_text("You should take the pill."), "forbidden phrase"),
+    "survival": (_set_text("About 30% of people survive."), "forbidden phrase"),
+    "survival percent": (_set_text("The 5-year % survival is low."), "forbidden phrase"),
+    "life expectancy": (_set_text("Your life expectancy is short."), "forbidden phrase"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_check_kb_catches_each_problem(tmp_path: Path, case: str) -> None:
+    edit, expected = BROKEN[case]
+    problems = check_kb(_broken_copy(tmp_path, edit))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_check_kb_catches_unusable_and_undated_sources(tmp_path: Path) -> None:
+    directory = _broken_copy(tmp_path, lambda rule, _: None)
+    path = directory / "sources.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["sources"].append(
+        {
+            "id": "nccn.nsclc",
+            "kind": "nci_page",
+            "title": "x",
+            "publisher": "NCCN",
+            "url": "https://www.nccn.org/x",
+        }
+    )
+    data["sources"].append(
+        {
+            "id": "fda.undated",
+            "kind": "fda_approval",
+            "title": "x",
+            "publisher": "FDA",
+            "url": "https://www.fda.gov/x",
+        }
+    )
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    problems = check_kb(directory)
+    assert any("nccn.nsclc" in p and "not a usable source" in p for p in problems)
+    assert any("fda.undated" in p and "date" in p for p in problems)
+
+
+def test_engine_loads_a_kb_from_another_directory(tmp_path: Path) -> None:
+    directory = _broken_copy(tmp_path, _set_text("Your stage is {stage_group} in this copy."))
+    guidance = build_guidance(lung(), kb_dir=directory)
+    assert "Your stage is IVB in this copy." in statements(guidance, SectionId.STAGE)
