@@ -114,6 +114,10 @@ class StageTable(_Model):
     # A partial table lists only some combinations: an unknown or coarse category is not read as
     # "any of the listed ones", since the unlisted ones might be the truth.
     complete: bool = True
+    # Where regional nodes are seldom removed with the tumour (kidney, liver), a report silent on nodes
+    # is grouped with cN0, as registries do; where they nearly always are (breast, colon), silence more
+    # likely means the nodes are in another report, so no group is derived.
+    n0_when_silent: bool = False
     rows: list[StageRow] = Field(min_length=1)
 
 
@@ -167,6 +171,7 @@ class StagingData(_Model):
     tumour_size_patterns: list[str] = Field(min_length=1)
     t_from_size: list[SizeRule]
     extent_cue: str
+    extent_cue_after: str
     t_from_extent: list[ExtentRule]
     tables: list[StageTable]
 
@@ -185,6 +190,7 @@ class _Compiled:
     tumour_sizes: tuple[re.Pattern[str], ...]
     raised_by: dict[str, re.Pattern[str]]
     extent_cue: re.Pattern[str]
+    extent_cue_after: re.Pattern[str]
     extent_levels: dict[str, tuple[re.Pattern[str], ...]]
 
 
@@ -221,6 +227,7 @@ def _compiled() -> _Compiled:
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
         ),
         extent_cue=re.compile(data.extent_cue, re.IGNORECASE),
+        extent_cue_after=re.compile(data.extent_cue_after, re.IGNORECASE),
         extent_levels={
             rule.name: tuple(
                 re.compile(rf"(?<![A-Za-z]){_words(level.phrases)}(?![A-Za-z])", re.IGNORECASE)
@@ -229,7 +236,8 @@ def _compiled() -> _Compiled:
             for rule in data.t_from_extent
         },
         raised_by={
-            rule.name: re.compile(rf"\b{_words(rule.raised_by)}", re.IGNORECASE) for rule in data.t_from_size
+            rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
+            for rule in data.t_from_size
         },
     )
 
@@ -468,38 +476,40 @@ def _uncounted_positive(page: PageText, counts: Sequence[_NodeCount]) -> bool:
             re.I,
         ):
             continue
-        if not any(c.start - 60 <= match.start() <= c.end for c in counts):
+        if not any(c.involved and c.start - 60 <= match.start() <= c.end for c in counts):
             return True
     return False
+
+
+def _n_for_count(involved: int, cancer_code: str) -> str | None:
+    if involved == 0:
+        return "N0"
+    chain = lineage(cancer_code)
+    rule = next((r for r in _compiled().data.node_count_bands if any(c in r.applies_to for c in chain)), None)
+    band = rule and next(
+        (b for b in rule.bands if b.min <= involved and (b.max is None or involved <= b.max)), None
+    )
+    return band.n if band else None
 
 
 def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
     """N from counts of involved regional nodes where no record states N.
 
     Several specimen parts are summed; a count whose examined nodes are at least those of all the
-    others together is read as the report's total and used alone.
+    others together may instead be the report's total: N is given only where both readings agree.
     """
     counts = [count for page in pages for count in _node_counts(page)]
     if not counts or any(_uncounted_positive(page, counts) for page in pages):
         return None
+    readings = [(sum(c.involved for c in counts), sum(c.examined for c in counts), counts)]
     largest = max(counts, key=lambda c: c.examined)
-    if largest.examined >= sum(c.examined for c in counts if c is not largest):
-        involved, examined, used = largest.involved, largest.examined, [largest]
-    else:
-        involved, examined, used = sum(c.involved for c in counts), sum(c.examined for c in counts), counts
-    if involved == 0:
-        value = "N0"
-    else:
-        chain = lineage(cancer_code)
-        rule = next(
-            (r for r in _compiled().data.node_count_bands if any(c in r.applies_to for c in chain)), None
-        )
-        band = rule and next(
-            (b for b in rule.bands if b.min <= involved and (b.max is None or involved <= b.max)), None
-        )
-        if band is None:
-            return None
-        value = band.n
+    if len(counts) > 1 and largest.examined >= sum(c.examined for c in counts if c is not largest):
+        readings.append((largest.involved, largest.examined, [largest]))  # perhaps the report's total
+    values = {_n_for_count(involved, cancer_code) for involved, _, _ in readings}
+    if len(values) != 1 or None in values:
+        return None  # the readings disagree, or a count alone does not decide N for this cancer
+    value = values.pop()
+    involved, examined, used = readings[-1]
     return Finding(
         kind=FindingKind.N,
         value=value,
@@ -588,7 +598,13 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
 
 def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
-    spans = [match.span() for match in pattern.finditer(page.text)]
+    compiled = _compiled()
+    spans = [
+        match.span()
+        for match in pattern.finditer(page.text)
+        if compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
+        or compiled.extent_cue_after.search(page.text[match.end() : match.end() + 30])
+    ]
     return any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans))
 
 
@@ -675,7 +691,13 @@ def derive_stage_group(
     t_value, m_value = (t.value if t else "T"), (m.value if m is not None else "M0")
     groups = _groups(table, t_value, n.value if n else "N", m_value, edition)
     n_assumed = False
-    if assume_n0 and n is None and t is not None and (not groups or len({_main(g) for g in groups}) > 1):
+    if (
+        assume_n0
+        and table.n0_when_silent
+        and n is None
+        and t is not None
+        and (not groups or len({_main(g) for g in groups}) > 1)
+    ):
         groups, n_assumed = _groups(table, t_value, "N0", m_value, edition), True
     if not groups:
         return None
