@@ -618,7 +618,11 @@ def _rank(finding: Finding) -> tuple[int, int, float]:
 
 
 def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
-    """One finding per marker and variant; a positive and a negative no rule settles are both kept."""
+    """One finding per marker and variant; a positive and a negative no rule settles are both kept.
+
+    A pending result gives way to any definite one for the marker, and a gene-level positive to a
+    positive named variant of the same gene.
+    """
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     definite_markers = set()
     for finding in findings:
@@ -641,6 +645,22 @@ def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
         if BiomarkerResult.POSITIVE in best or BiomarkerResult.NEGATIVE in best:
             best = {r: f for r, f in best.items() if _DEFINITE.get(r) == 2}
         chosen.extend(best.values())
+    # Specific over general: "KRAS positive" says less than "KRAS p.G12C positive" beside it.
+    specific_positive = {
+        f.biomarker.marker
+        for f in chosen
+        if f.biomarker and f.biomarker.alteration and f.biomarker.result is BiomarkerResult.POSITIVE
+    }
+    chosen = [
+        f
+        for f in chosen
+        if not (
+            f.biomarker
+            and not f.biomarker.alteration
+            and f.biomarker.result is BiomarkerResult.POSITIVE
+            and f.biomarker.marker in specific_positive
+        )
+    ]
     return sorted(chosen, key=_order)
 
 

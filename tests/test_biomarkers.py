@@ -274,3 +274,10 @@ def test_devset_receptor_accuracy(devset: list[dict[str, Any]]) -> None:
     for name, (labeled, answered, correct) in tally.items():
         assert correct / labeled >= _DEV_FLOOR[name], (name, labeled, answered, correct)
         assert correct / answered >= _PRECISION_FLOOR[name], (name, labeled, answered, correct)
+
+
+def test_a_named_variant_replaces_the_gene_level_positive() -> None:
+    page = PageText("doc", 1, "KRAS mutation detected. KRAS p.G12C (c.34G>T) detected, VAF 34%.")
+    chosen = biomarkers.select_biomarkers(biomarkers.extract(page))
+    kras = [f.biomarker for f in chosen if f.biomarker and f.biomarker.marker == "KRAS"]
+    assert [(b.alteration, b.result.value) for b in kras] == [("p.G12C", "positive")]
