@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_SET ?= ../shared/data/tcga-dev/reports.jsonl
 PATIENT ?= lung
 
-.PHONY: run test lint eval bench examples clean
+.PHONY: run test lint eval plot bench examples clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/oncoguide eval $(DEV_SET) --predictions out/eval/predictions.jsonl --errors out/eval/errors.jsonl
+
+plot: $(STAMP)  # docs/eval-by-project.png, the README's per-project figure
+	mkdir -p out/eval
+	$(BIN)/oncoguide eval $(DEV_SET) --json > out/eval/scores.json
+	$(BIN)/python scripts/plot_eval.py out/eval/scores.json docs/eval-by-project.png
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline_bench
