@@ -42,8 +42,10 @@ _AT_PAGE_SITE = 0.55  # the histology alone, placed at the site the page is most
 _WEAK = 0.5  # an adjective alone ("papillary") counts half
 _IN_DIAGNOSIS = 1.0
 _IN_HISTORY = 0.6
+_IN_PROVISIONAL = 0.4  # a frozen section's diagnosis, which the final diagnosis may revise
 _IN_BODY = 0.85
 _DISCOUNTED = 0.25  # "history of ...", "negative for ...", "rule out ..."
+_INCIDENTAL = 0.4  # "minute focus of ...", a prostate cancer found in a cystoprostatectomy
 _CUE_REACH = 45  # characters before a mention searched for a cue
 _AFTER_REACH = 30
 _SITE_BEFORE = 150  # "LUNG, RIGHT UPPER LOBE: LOBECTOMY. - INVASIVE SQUAMOUS CELL CARCINOMA"
@@ -76,6 +78,8 @@ class CancerTypes(_Model):
     version: int
     types: dict[str, CancerType]
     histology_at_site: dict[str, dict[str, str]]
+    # Of several sites named around a histology without a cue, these are its usual primary.
+    preferred_sites: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Histology(_Model):
@@ -110,16 +114,24 @@ class Laterality(_Model):
     bilateral: list[str]
 
 
+class IncidentalOrgan(_Model):
+    tissue: str
+    with_: list[str] = Field(alias="with")
+
+
 class Cues(_Model):
     version: int
     discount_before: list[str]
     discount_after: list[str]
+    incidental_before: list[str]
+    incidental_organs: list[IncidentalOrgan]
     metastatic_before: list[str]
     primary_after_site: list[str]
     primary_before_site: list[str]
     site_after_histology: list[str]
     diagnosis_headers: list[str]
     history_headers: list[str]
+    provisional_headers: list[str]
     laterality: Laterality
 
 
@@ -153,12 +165,14 @@ class _Lexicon:
     matcher: re.Pattern[str]
     discount_before: re.Pattern[str]
     discount_after: re.Pattern[str]
+    incidental_before: re.Pattern[str]
+    incidental_organs: tuple[tuple[str, re.Pattern[str]], ...]
     metastatic_before: re.Pattern[str]
     primary_after: re.Pattern[str]
     primary_before: re.Pattern[str]
     attached_site: re.Pattern[str]
     headers: re.Pattern[str]
-    history_headers: frozenset[str]
+    header_factor: dict[str, float]
     laterality: re.Pattern[str]
     laterality_of: dict[str, str]
     grade_patterns: tuple[tuple[GradeRule, re.Pattern[str]], ...]
@@ -230,7 +244,7 @@ def _lexicon() -> _Lexicon:
         )
         for phrase in group
     ]
-    headers = [*cues.diagnosis_headers, *cues.history_headers]
+    headers = [*cues.diagnosis_headers, *cues.history_headers, *cues.provisional_headers]
     sides = cues.laterality
     return _Lexicon(
         types=types,
@@ -243,6 +257,14 @@ def _lexicon() -> _Lexicon:
         # "differential diagnosis includes low grade chromophobe carcinoma": a few words may intervene.
         discount_before=re.compile(_phrases_regex(cues.discount_before) + r"(?:[\s,\-]+\w+){0,3}\W*$", re.I),
         discount_after=re.compile(r"^\W*" + _phrases_regex(cues.discount_after), re.IGNORECASE),
+        # "minute focus of (well differentiated) adenocarcinoma", "focal prostatic adenocarcinoma"
+        incidental_before=re.compile(
+            _phrases_regex(cues.incidental_before) + r"(?:[\s,\-]+\w+){0,2}[\s,\-]*$", re.IGNORECASE
+        ),
+        incidental_organs=tuple(
+            (organ.tissue, re.compile(_phrases_regex(organ.with_), re.IGNORECASE))
+            for organ in cues.incidental_organs
+        ),
         metastatic_before=re.compile(
             _phrases_regex(cues.metastatic_before) + r"[\W\w]{0,25}$", re.IGNORECASE
         ),
@@ -254,7 +276,11 @@ def _lexicon() -> _Lexicon:
             _SEP + f"(?:{_phrase_trie_regex(cues.site_after_histology)})" + _SEP, re.IGNORECASE
         ),
         headers=re.compile(f"({_phrases_regex(headers)})" + r"\s*[:.\-]", re.IGNORECASE),
-        history_headers=frozenset(_key(h) for h in cues.history_headers),
+        header_factor={
+            **{_key(h): _IN_DIAGNOSIS for h in cues.diagnosis_headers},
+            **{_key(h): _IN_HISTORY for h in cues.history_headers},
+            **{_key(h): _IN_PROVISIONAL for h in cues.provisional_headers},
+        },
         laterality=re.compile(_phrases_regex([*sides.left, *sides.right, *sides.bilateral]), re.IGNORECASE),
         laterality_of={
             **{_key(w): "left" for w in sides.left},
@@ -293,11 +319,14 @@ class _Page:
     page: PageText
     hits: tuple[_Hit, ...]
     header_starts: list[int]
-    header_is_history: list[bool]
+    header_factor: list[float]
     primary_sites: frozenset[int]  # start offsets of site mentions cued as the primary site
     main_site: str | None
     tissue_weight: dict[str, float]  # how much the page speaks of each organ
     site_weight: dict[str, float]
+    incidental_tissues: frozenset[
+        str
+    ]  # organs removed along with another, where a cancer is often incidental
 
 
 def extract(page: PageText) -> list[Finding]:
@@ -311,10 +340,10 @@ def extract(page: PageText) -> list[Finding]:
         if (found := lexicon.terms.get(_key(m.group())))
     )
     header_starts: list[int] = []
-    header_is_history: list[bool] = []
+    header_factor: list[float] = []
     for m in lexicon.headers.finditer(text):
         header_starts.append(m.start())
-        header_is_history.append(_key(m.group(1)) in lexicon.history_headers)
+        header_factor.append(lexicon.header_factor.get(_key(m.group(1)), _IN_DIAGNOSIS))
     primary_sites = frozenset(h.start for h in hits if _is_site(h) and _is_primary_cued(text, h))
     site_weight = _site_weight(hits, primary_sites)
     tissue_weight: dict[str, float] = defaultdict(float)
@@ -328,11 +357,12 @@ def extract(page: PageText) -> list[Finding]:
         page,
         hits,
         header_starts,
-        header_is_history,
+        header_factor,
         primary_sites,
         _main_site(site_weight),
         tissue_weight,
         site_weight,
+        frozenset(tissue for tissue, pattern in lexicon.incidental_organs if pattern.search(text)),
     )
 
     findings: list[Finding] = []
@@ -407,6 +437,17 @@ def lint() -> list[str]:
                 problems.append(f"cancer_types.yaml: histology_at_site.{key}: unknown site {site}")
             if code not in types:
                 problems.append(f"cancer_types.yaml: histology_at_site.{key}.{site}: unknown code {code}")
+    for key, preferred in lexicon.types.preferred_sites.items():
+        problems.extend(
+            f"cancer_types.yaml: preferred_sites.{key}: {site} has no code in histology_at_site"
+            for site in preferred
+            if site not in lexicon.types.histology_at_site.get(key, {})
+        )
+    problems.extend(
+        f"cancer_cues.yaml: incidental_organs: unknown tissue {organ.tissue}"
+        for organ in lexicon.cues.incidental_organs
+        if organ.tissue not in types
+    )
     problems.extend(_oncotree_problems(types, sites))
     return problems
 
@@ -453,9 +494,7 @@ def _main_site(weight: dict[str, float]) -> str | None:
 def _place_factor(scan: _Page, start: int) -> float:
     """How much a mention's section counts: a diagnosis section over clinical history."""
     index = bisect_right(scan.header_starts, start) - 1
-    if index < 0:
-        return _IN_BODY
-    return _IN_HISTORY if scan.header_is_history[index] else _IN_DIAGNOSIS
+    return scan.header_factor[index] if index >= 0 else _IN_BODY
 
 
 def _is_discounted(text: str, hit: _Hit) -> bool:
@@ -466,14 +505,19 @@ def _is_discounted(text: str, hit: _Hit) -> bool:
 
 
 def _confidence(scan: _Page, hit: _Hit, base: float) -> float:
+    text = scan.page.text
     confidence = base * _place_factor(scan, hit.start)
-    if _is_discounted(scan.page.text, hit):
+    if _is_discounted(text, hit):
         confidence *= _DISCOUNTED
+    if _lexicon().incidental_before.search(text[max(0, hit.start - _CUE_REACH) : hit.start]):
+        confidence *= _INCIDENTAL
     return round(min(confidence, 1.0), 3)
 
 
 def _type_finding(scan: _Page, hit: _Hit, code: str, base: float, note: str | None = None) -> Finding:
     entry = _lexicon().types.types[code]
+    if entry.tissue in scan.incidental_tissues:
+        base *= _INCIDENTAL
     return Finding(
         kind=FindingKind.CANCER_TYPE,
         value=code,
@@ -509,6 +553,8 @@ def _histology_findings(scan: _Page, index: int, term: _Term) -> list[Finding]:
         findings.append(_metastatic_site(scan, before))
     combos = lexicon.types.histology_at_site.get(term.key, {})
     usable = [h for h in around if _site_of(h) in combos]
+    preferred = lexicon.types.preferred_sites.get(term.key, ())
+    usual = [h for h in usable if _site_of(h) in preferred]
     cued = [h for h in usable if h.start in scan.primary_sites or _attached(text, hit, h)]
     refined = _refinement(around, combos)
     local, site, base = None, None, 0.0
@@ -520,10 +566,10 @@ def _histology_findings(scan: _Page, index: int, term: _Term) -> list[Finding]:
         local, site, base = refined[0], refined[1], _AT_LOCAL_SITE
     elif usable and not metastatic:
         # "Uterus, bilateral tubes and ovaries: endometrioid adenocarcinoma": of several sites named
-        # around a histology, the organ the page is mostly about is the specimen's.
+        # around a histology, the histology's usual primary, else the organ the page is mostly about.
         local, base = (
             max(
-                usable,
+                usual or usable,
                 key=lambda h: (
                     scan.tissue_weight[_tissue_of(h)],
                     scan.site_weight[_site_of(h)],
@@ -594,8 +640,10 @@ def _sites_around(scan: _Page, index: int) -> list[_Hit]:
             break
         if _is_site(other) or any(t.kind == "type" for t in other.terms):
             around.insert(0, other)
+    next_header = bisect_right(scan.header_starts, hit.end)
+    stop = scan.header_starts[next_header] if next_header < len(scan.header_starts) else len(scan.page.text)
     for other in hits[index + 1 :]:
-        if other.start - hit.end > _SITE_AFTER:
+        if other.start - hit.end > _SITE_AFTER or other.start >= stop:  # not across a section header
             break
         if _is_site(other) or any(t.kind == "type" for t in other.terms):
             around.append(other)

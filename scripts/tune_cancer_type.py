@@ -1,8 +1,10 @@
 """Measure cancer-type extraction on the TCGA dev set: accuracy per TCGA project, misses, speed.
 
 Usage: .venv/bin/python scripts/tune_cancer_type.py [--misses N] [--project CODE]
-Each record's text is one page; `extract` then `select_cancer_type` give the prediction. No record
-text is printed unless misses are asked for (for reading while tuning, never for logs).
+Each record's text is one page, read as the pipeline reads it (`oncoguide eval` gives the same figures):
+`extract` with the assertion status of every finding, then `select_cancer_type` over the findings
+asserted as present. No record text is printed unless misses are asked for (for reading while tuning,
+never for logs).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections import defaultdict
 
 from extractors import cancer_type
 from extractors.base import PageText
-from oncoguide.domain import FindingKind
+from extractors.findings import extract_page
+from oncoguide.domain import Assertion, FindingKind
 from oncoguide.paths import DEV_SET
 
 
@@ -33,8 +36,10 @@ def main() -> None:
     for record in records:
         page = PageText(document_id=record["id"], number=1, text=record["text"])
         began = time.perf_counter()
-        findings = cancer_type.extract(page)
-        chosen = cancer_type.select_cancer_type([f for f in findings if f.kind is FindingKind.CANCER_TYPE])
+        findings = extract_page(page, (cancer_type.extract,))
+        chosen = cancer_type.select_cancer_type(
+            [f for f in findings if f.kind is FindingKind.CANCER_TYPE and f.assertion is Assertion.PRESENT]
+        )
         elapsed += time.perf_counter() - began
         labels = record["labels"]
         code = chosen.value if chosen else None
@@ -63,7 +68,8 @@ def main() -> None:
         support: dict[str, float] = defaultdict(float)
         for f in findings:
             if f.kind is FindingKind.CANCER_TYPE:
-                support[f.value] += f.confidence
+                # the code, marked "~" where the assertion module set the finding aside
+                support[f.value + ("" if f.assertion is Assertion.PRESENT else "~")] += f.confidence
         ranked = sorted(support.items(), key=lambda item: -item[1])[:6]
         print(
             "\n---",
