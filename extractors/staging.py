@@ -53,9 +53,14 @@ _TOKEN = (
     r"|M\s?(?:X|x|[01Oo](?:[a-dA-D])?))"
     r"(?:\s?\((?:m|sn|i[+-]|mol[+-]|f|\d{1,2}|sn\s?,\s?i[+-])\))?"
 )
-# Between the tokens of a run: separators, and a node count ("pN2 (5/30) M1").
+# TNM descriptors that reports write inside or after a run ("pT2c N0 L1", "pT3a R1 N0 MX"): lymphatic
+# (L) and venous (V) invasion, residual tumour (R), perineural invasion (Pn). They are not categories.
+_DESCRIPTOR = r"(?:L[01]|V[012]|R[012]|Pn[01])"
+# Between the tokens of a run: separators, descriptors, and a node count ("pN2 (5/30) M1").
 _RUN = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_TOKEN})(?:[\s,;/.:]{{0,3}}(?:\(\d+/\d+\)[\s,;.]{{0,3}})?(?:{_TOKEN}))*(?![A-Za-z0-9+])"
+    rf"(?<![A-Za-z0-9])(?:{_TOKEN})"
+    rf"(?:[\s,;/.:]{{0,3}}(?:\(\d+/\d+\)[\s,;.]{{0,3}})?(?:{_DESCRIPTOR}[\s,;/.:]{{0,3}})*(?:{_TOKEN}))*"
+    rf"(?:[\s,;/.:]{{0,3}}{_DESCRIPTOR})*(?![A-Za-z0-9+])"
 )
 _PART = re.compile(
     r"(?P<prefix>yp|yc|rp|rc|p|c|y|r|a|P)?\s?(?P<axis>[TNM])\s?"
@@ -143,6 +148,10 @@ class SizeRule(_Model):
     applies_to: list[str] = Field(min_length=1)
     bands: list[SizeBand] = Field(min_length=1)
     raised_by: list[str]
+    measure: str = "largest tumour size"  # what the size is, for the basis note
+    # Where T depends on another measurement than the tumour's size (melanoma: Breslow thickness),
+    # the patterns that read it, in place of `tumour_size_patterns`.
+    size_patterns: list[str] = Field(default_factory=list)
 
 
 class ExtentLevel(_Model):
@@ -166,12 +175,14 @@ class StagingData(_Model):
     edition_7: list[str]
     node_count_patterns: list[str] = Field(min_length=1)
     node_positive_mention: str
+    node_examined_mention: str
     number_words: dict[str, int]
     node_count_bands: list[NodeCountBands]
     tumour_size_patterns: list[str] = Field(min_length=1)
     t_from_size: list[SizeRule]
     extent_cue: str
     extent_cue_after: str
+    absent_after: str
     t_from_extent: list[ExtentRule]
     tables: list[StageTable]
 
@@ -187,8 +198,11 @@ class _Compiled:
     edition_7: re.Pattern[str]
     node_counts: tuple[re.Pattern[str], ...]
     node_positive: re.Pattern[str]
+    node_examined: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
-    raised_by: dict[str, re.Pattern[str]]
+    rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
+    raised_by: dict[str, re.Pattern[str] | None]
+    absent_after: re.Pattern[str]
     extent_cue: re.Pattern[str]
     extent_cue_after: re.Pattern[str]
     extent_levels: dict[str, tuple[re.Pattern[str], ...]]
@@ -223,9 +237,17 @@ def _compiled() -> _Compiled:
             for pattern in data.node_count_patterns
         ),
         node_positive=re.compile(data.node_positive_mention, re.IGNORECASE),
+        node_examined=re.compile(data.node_examined_mention, re.IGNORECASE),
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
         ),
+        rule_sizes={
+            rule.name: tuple(
+                re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in rule.size_patterns
+            )
+            for rule in data.t_from_size
+        },
+        absent_after=re.compile(data.absent_after, re.IGNORECASE),
         extent_cue=re.compile(data.extent_cue, re.IGNORECASE),
         extent_cue_after=re.compile(data.extent_cue_after, re.IGNORECASE),
         extent_levels={
@@ -237,6 +259,8 @@ def _compiled() -> _Compiled:
         },
         raised_by={
             rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
+            if rule.raised_by
+            else None
             for rule in data.t_from_size
         },
     )
@@ -277,7 +301,8 @@ def _category_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
     for run in _RUN.finditer(text):
         parts = [p for p in _PART.finditer(run.group()) if p.group("axis")]
         axes = [p.group("axis") for p in parts]
-        if len(axes) != len(set(axes)):  # "pT1-pT2": a range or list, not a value
+        values = {(p.group("axis"), _normalise(p.group("axis"), p.group("value"))) for p in parts}
+        if len(values) != len(set(axes)):  # "pT1-pT2": a range or list, not a value ("pN2 ... pN2" is one)
             continue
         in_run = len(set(axes)) > 1
         labeled = (
@@ -481,6 +506,14 @@ def _uncounted_positive(page: PageText, counts: Sequence[_NodeCount]) -> bool:
     return False
 
 
+def _uncounted_examined(page: PageText, counts: Sequence[_NodeCount]) -> bool:
+    """A stated number of examined nodes that no count read covers: its involved nodes are unknown."""
+    return any(
+        not any(c.page is page and c.start <= match.start() < c.end for c in counts)
+        for match in _compiled().node_examined.finditer(page.text)
+    )
+
+
 def _n_for_count(involved: int, cancer_code: str) -> str | None:
     if involved == 0:
         return "N0"
@@ -499,7 +532,9 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
     others together may instead be the report's total: N is given only where both readings agree.
     """
     counts = [count for page in pages for count in _node_counts(page)]
-    if not counts or any(_uncounted_positive(page, counts) for page in pages):
+    if not counts or any(
+        _uncounted_positive(page, counts) or _uncounted_examined(page, counts) for page in pages
+    ):
         return None
     readings = [(sum(c.involved for c in counts), sum(c.examined for c in counts), counts)]
     largest = max(counts, key=lambda c: c.examined)
@@ -532,13 +567,14 @@ def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding |
         return None
     sizes: list[tuple[float, PageText, int, int]] = []
     for page in pages:
-        for pattern in compiled.tumour_sizes:
+        for pattern in compiled.rule_sizes[rule.name] or compiled.tumour_sizes:
             for match in pattern.finditer(page.text):
                 largest = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
                 cm = largest / 10 if match.group("unit").lower() == "mm" else largest
                 if 0 < cm <= _MAX_SIZE_CM:
                     sizes.append((cm, page, match.start("size"), match.end("unit")))
-    if not sizes or any(_raised(page, compiled.raised_by[rule.name]) for page in pages):
+    raised_by = compiled.raised_by[rule.name]
+    if not sizes or (raised_by is not None and any(_raised(page, raised_by) for page in pages)):
         return None
     cm, page, start, end = max(sizes, key=lambda size: size[0])
     band = next((b for b in rule.bands if cm <= b.max_cm), None)
@@ -550,7 +586,7 @@ def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding |
         display=band.t,
         system="TNM",
         basis=Basis.DERIVED,
-        basis_note=f"derived from a largest tumour size of {cm:g} cm ({rule.name}: size decides T "
+        basis_note=f"derived from a {rule.measure} of {page.text[start:end]} ({rule.name}: it decides T "
         "where no extension beyond it is described)",
         evidence=[page.evidence(start, end)],
         confidence=0.75,
@@ -573,6 +609,7 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
                 match.span()
                 for match in pattern.finditer(page.text)
                 if compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
+                and not _absent_after(page.text, match.end())
             ]
             statuses = assign_assertions(page.text, spans)
             present = [
@@ -602,10 +639,20 @@ def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     spans = [
         match.span()
         for match in pattern.finditer(page.text)
-        if compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
-        or compiled.extent_cue_after.search(page.text[match.end() : match.end() + 30])
+        if (
+            compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
+            or compiled.extent_cue_after.search(page.text[match.end() : match.end() + 30])
+        )
+        and not _absent_after(page.text, match.end())
     ]
     return any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans))
+
+
+def _absent_after(text: str, end: int) -> bool:
+    """The rest of the clause says the structure is free or unreported ("the renal vein and artery are
+    free of tumour", "Venous invasion: not specified"), or a form label stands with no value."""
+    clause = re.split(r"[.;]|\b(?:but|however|although|whereas)\b", text[end : end + 80], maxsplit=1)[0]
+    return _compiled().absent_after.search(clause) is not None
 
 
 def _edition(pages: Sequence[PageText]) -> int | None:
