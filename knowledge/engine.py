@@ -138,6 +138,11 @@ def _biomarker_matches(case: _Case, finding: Finding, condition: BiomarkerCondit
         _norm(a) for a in condition.alterations
     }:
         return False
+    if condition.alteration_patterns and not any(
+        re.search(pattern, biomarker.alteration or "", re.IGNORECASE)
+        for pattern in condition.alteration_patterns
+    ):
+        return False
     if condition.scores and _norm(biomarker.score or "") not in {_norm(s) for s in condition.scores}:
         return False
     if condition.min_value is not None:

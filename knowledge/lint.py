@@ -1,8 +1,10 @@
 """`oncoguide kb check`: what the schema cannot see in the knowledge base.
 
-Sources (each statement cites one, every id resolves, only usable publishers, FDA entries dated),
-references (markers, placeholders with a value guaranteed by the rule's conditions), OncoTree codes,
-reading level and forbidden phrases.
+Sources (each statement and passage cites one, every id resolves, only usable publishers, FDA entries
+dated, a fact citing the FDA carries `last_reviewed`, a withdrawn approval is cited only by text that
+says so), references (markers, placeholders with a value guaranteed by the rule's conditions), OncoTree
+codes, regular expressions that compile, reading level and forbidden phrases, for rule statements and
+for the passages `oncoguide ask` answers with.
 
 Reading level is measured per statement, with its placeholders filled by sample values and the record
 quote left out (a quote is the record's own text, not ours): each statement is shown as one item, so
@@ -20,7 +22,8 @@ from urllib.parse import urlparse
 import textstat
 
 from extractors.cancer_type import cancer_types
-from knowledge.rules import KB_DIR, PLACEHOLDERS, KnowledgeBase, Rule, placeholders, read_kb
+from knowledge.rules import KB_DIR, PLACEHOLDERS, KnowledgeBase, Passage, Rule, placeholders, read_kb
+from oncoguide.domain import Guidance
 from oncoguide.paths import ONCOTREE
 
 MAX_GRADE = 8.0
@@ -71,6 +74,26 @@ def statement_grades(kb: KnowledgeBase) -> list[tuple[str, float]]:
         for rule in kb.rules
         for template in rule.statements
         if set(placeholders(template.text)) <= PLACEHOLDERS
+    ]
+
+
+def _record_pattern(kb: KnowledgeBase) -> re.Pattern[str]:
+    """The record citations of meta.yaml's template, as they appear in a filled statement."""
+    parts = re.split(r"\{\w+\}", kb.meta.record_citation)
+    return re.compile(".*?".join(map(re.escape, parts)))
+
+
+def patient_text(text: str, kb: KnowledgeBase) -> str:
+    """A guidance statement without its record quotes: the words we wrote, as the reader gets them."""
+    return " ".join(_record_pattern(kb).sub(" ", text).split())
+
+
+def guidance_grades(guidance: Guidance, kb: KnowledgeBase) -> list[tuple[str, float]]:
+    """(rule id, grade) of every statement of a person's guidance, record quotes left out."""
+    return [
+        (statement.rule_id, reading_grade(patient_text(statement.text, kb)))
+        for section in guidance.sections
+        for statement in section.statements
     ]
 
 
@@ -155,6 +178,46 @@ def _text_problems(where: str, text: str) -> Iterator[str]:
             yield f"{where}: forbidden phrase “{found.group(0)}”"
 
 
+def _citation_problems(
+    kb: KnowledgeBase, where: str, sources: list[str], reviewed, text: str
+) -> Iterator[str]:
+    """The sources of one statement or passage: present, known, FDA facts reviewed, withdrawals said."""
+    if not sources:
+        yield f"{where}: no source"
+    for source_id in sources:
+        entry = kb.sources.get(source_id)
+        if entry is None:
+            yield f"{where}: unknown source {source_id}"
+            continue
+        if entry.kind in _FDA_KINDS and reviewed is None:
+            yield f"{where}: cites {source_id} (FDA) without last_reviewed"
+        if entry.withdrawn is not None and "withdrawn" not in text.lower():
+            yield f"{where}: cites {source_id}, withdrawn on {entry.withdrawn}, without saying so"
+
+
+def _pattern_problems(where: str, patterns: list[str]) -> Iterator[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            yield f"{where}: bad regular expression {pattern!r} ({error})"
+
+
+def _passage_problems(kb: KnowledgeBase, passage: Passage) -> Iterator[str]:
+    where = f"passage {passage.id}"
+    yield from _citation_problems(kb, where, passage.sources, passage.last_reviewed, passage.text)
+    for text in (passage.title, passage.text):
+        yield from _text_problems(where, text)
+    grade = reading_grade(" ".join(passage.text.split()))
+    if grade > MAX_GRADE:
+        yield f"{where}: reads at US grade {grade:.1f}, above {MAX_GRADE:g}"
+
+
+def passage_grades(kb: KnowledgeBase) -> list[tuple[str, float]]:
+    """(passage id, grade) of every passage `oncoguide ask` may answer with."""
+    return [(p.id, reading_grade(" ".join(p.text.split()))) for p in kb.passages]
+
+
 def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[str]:
     for marker in _marker_refs(rule):
         if marker not in kb.markers:
@@ -163,13 +226,11 @@ def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[str]:
         yield f"rule {rule.id}: for_each untested_marker needs `untested` markers"
     if rule.for_each == "biomarker" and not rule.when.biomarkers:
         yield f"rule {rule.id}: for_each biomarker needs `biomarkers` conditions"
+    for condition in rule.when.biomarkers:
+        yield from _pattern_problems(f"rule {rule.id}", condition.alteration_patterns)
     for number, template in enumerate(rule.statements, start=1):
         where = f"rule {rule.id} statement {number}"
-        if not template.sources:
-            yield f"{where}: no source"
-        for source_id in template.sources:
-            if source_id not in kb.sources:
-                yield f"{where}: unknown source {source_id}"
+        yield from _citation_problems(kb, where, template.sources, template.last_reviewed, template.text)
         names = placeholders(template.text)
         for name in names:
             if name not in PLACEHOLDERS:
@@ -192,6 +253,16 @@ def check_kb(directory: Path = KB_DIR) -> list[str]:
     problems.extend(_code_problems(kb))
     for rule in kb.rules:
         problems.extend(_rule_problems(kb, rule))
+    for passage in kb.passages:
+        problems.extend(_passage_problems(kb, passage))
+    if kb.ask is not None:
+        problems.extend(_pattern_problems("ask.yaml: personal", kb.ask.personal))
+        for name in ("personal_answer", "no_answer", "footer"):
+            problems.extend(_text_problems(f"ask.yaml: {name}", getattr(kb.ask, name)))
+        if "not medical advice" not in kb.ask.footer.lower():
+            problems.append("ask.yaml: the footer must say it is not medical advice")
+    elif kb.passages:
+        problems.append("ask.yaml: missing, but there are passages to answer with")
     problems.extend(_text_problems("meta.yaml: disclaimer", kb.meta.disclaimer))
     if "not medical advice" not in kb.meta.disclaimer.lower():
         problems.append("meta.yaml: the disclaimer must say it is not medical advice")

@@ -4,7 +4,9 @@ A knowledge base is a directory (`knowledge/kb` by default; tests point the load
 - `meta.yaml`: version, disclaimer, section titles, the record-citation template, organ names;
 - `sources.yaml`: every citable source (NCI, FDA, OncoTree, HGNC, ClinicalTrials.gov);
 - `markers.yaml`: the biomarkers rules may name, with the spellings the extractors use;
-- `rules/*.yaml`: rules, each a declarative condition over the profile and the statements it adds.
+- `rules/*.yaml`: rules, each a declarative condition over the profile and the statements it adds;
+- `passages/*.yaml`: general answers that `oncoguide ask` retrieves, each with its sources;
+- `ask.yaml`: how `oncoguide ask` finds a passage and when it declines.
 
 The schema checks structure (unknown keys, field names and enum values are errors). Whether references
 resolve, codes exist and text reads plainly is `knowledge.lint.check_kb`'s job, so that every problem
@@ -79,6 +81,9 @@ class SourceEntry(_Strict):
     publisher: str
     url: str
     date: dt.date | None = Field(default=None, description="approval or label date, required for FDA")
+    withdrawn: dt.date | None = Field(
+        default=None, description="when an approval was withdrawn; statements citing it must say so"
+    )
 
 
 class SourcesFile(_Strict):
@@ -104,6 +109,11 @@ class BiomarkerCondition(_Strict):
     results: list[BiomarkerResult] = Field(default_factory=lambda: [BiomarkerResult.POSITIVE])
     alterations: list[str] = Field(default_factory=list, description="any of these; empty: any")
     scores: list[str] = Field(default_factory=list, description="any of these IHC or MSI scores; empty: any")
+    alteration_patterns: list[str] = Field(
+        default_factory=list,
+        description="any of these regular expressions (case-insensitive) found in the alteration: a class "
+        "of changes such as exon 20 insertions or any ESR1 point mutation; empty: any",
+    )
     min_value: float | None = Field(default=None, description="value at or above this (PD-L1 TPS >= 50)")
     units: list[str] = Field(default_factory=list, description="the unit min_value is read in")
 
@@ -145,6 +155,9 @@ class When(_Strict):
 class StatementTemplate(_Strict):
     text: str = Field(min_length=1)
     sources: list[str] = Field(default_factory=list, description="source ids; lint requires at least one")
+    last_reviewed: dt.date | None = Field(
+        default=None, description="when the fact was last checked against its source; required for FDA"
+    )
 
 
 class Rule(_Strict):
@@ -161,11 +174,52 @@ class RulesFile(_Strict):
     rules: list[Rule]
 
 
+class Passage(_Strict):
+    """A general answer for `oncoguide ask`: not about any one person, cited like a statement."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+    title: str = Field(min_length=1)
+    questions: list[str] = Field(min_length=1, description="ways people ask it; searched, not shown")
+    keywords: list[str] = Field(default_factory=list, description="more words to find it by; not shown")
+    text: str = Field(min_length=1)
+    sources: list[str] = Field(default_factory=list, description="source ids; lint requires at least one")
+    last_reviewed: dt.date | None = Field(default=None, description="required when it cites the FDA")
+
+
+class PassagesFile(_Strict):
+    passages: list[Passage]
+
+
+class AskConfig(_Strict):
+    """How `oncoguide ask` matches a question to a passage, and when it declines."""
+
+    min_score: float = Field(gt=0, description="the best passage's BM25 score must reach this")
+    min_coverage: float = Field(
+        gt=0, le=1, description="share of the question's word weight (IDF) the passage must contain"
+    )
+    min_head_overlap: float = Field(
+        gt=0,
+        le=1,
+        description="a question this close (Jaccard of words) to a passage's title or sample "
+        "question gets that passage, whatever its score",
+    )
+    stopwords: list[str] = Field(description="words that carry no topic: what, is, my ...")
+    synonyms: dict[str, str] = Field(default_factory=dict, description="word -> the word passages use")
+    personal: list[str] = Field(
+        description="regular expressions of questions about one person's doses, choices or outlook"
+    )
+    personal_answer: str = Field(description="the reply to such a question")
+    no_answer: str = Field(description="the reply when no passage fits")
+    footer: str = Field(description="shown under every answer")
+
+
 class KnowledgeBase(_Strict):
     meta: Meta
     sources: dict[str, SourceEntry]
     markers: dict[str, Marker]
     rules: tuple[Rule, ...]  # sorted by section order, then id: the order of the output
+    passages: tuple[Passage, ...] = ()  # sorted by id
+    ask: AskConfig | None = None
 
     def marker_id(self, name: str) -> str | None:
         """The markers.yaml id of a marker as the extractors spell it (HER2, ERBB2 -> HER2)."""
@@ -213,6 +267,17 @@ def read_kb(directory: Path) -> tuple[KnowledgeBase | None, list[str]]:
     problems.extend(
         f"rule {rule_id}: defined twice" for rule_id in sorted({i for i in ids if ids.count(i) > 1})
     )
+    passages: list[Passage] = []
+    for path in sorted((directory / "passages").glob("*.yaml")):
+        parsed = _read(path, PassagesFile, problems)
+        if parsed is not None:
+            passages.extend(parsed.passages)
+    passage_ids = [passage.id for passage in passages]
+    problems.extend(
+        f"passage {pid}: defined twice"
+        for pid in sorted({p for p in passage_ids if passage_ids.count(p) > 1})
+    )
+    ask = _read(directory / "ask.yaml", AskConfig, problems) if (directory / "ask.yaml").exists() else None
     if sources is not None:
         source_ids = [entry.id for entry in sources.sources]
         problems.extend(
@@ -228,6 +293,8 @@ def read_kb(directory: Path) -> tuple[KnowledgeBase | None, list[str]]:
             sources={entry.id: entry for entry in sources.sources},
             markers=markers.markers,
             rules=tuple(sorted(rules, key=lambda rule: (section_order.index(rule.section), rule.id))),
+            passages=tuple(sorted(passages, key=lambda passage: passage.id)),
+            ask=ask,
         ),
         [],
     )

@@ -32,6 +32,7 @@ class OutputFormat(StrEnum):
     JSON = "json"
     MD = "md"
     HTML = "html"
+    PDF = "pdf"
 
 
 @app.command()
@@ -97,12 +98,21 @@ def _write_outputs(analysis: Analysis, out: Path, formats, render_markdown, rend
         OutputFormat.JSON: ("analysis.json", lambda: analysis.model_dump_json(indent=2)),
         OutputFormat.MD: ("guidance.md", lambda: render_markdown(analysis)),
         OutputFormat.HTML: ("guidance.html", lambda: render_html(analysis)),
+        # Imported when asked for, like the other renderers: fpdf2 loads only for a PDF.
+        OutputFormat.PDF: (
+            "guidance.pdf",
+            lambda: __import__("oncoguide.render", fromlist=["render_pdf"]).render_pdf(analysis),
+        ),
     }
     written = []
     for output_format in dict.fromkeys(formats):
         name, render = renderers[output_format]
         path = out / name
-        path.write_text(render(), encoding="utf-8")
+        content = render()
+        if isinstance(content, bytes):  # the PDF
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
         written.append(path)
     return written
 
@@ -186,6 +196,61 @@ def kb_check() -> None:
     if problems:
         raise typer.Exit(1)
     typer.echo("knowledge base: ok")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A general question about cancer, in your own words.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer a general question from the knowledge base's own cited passages (exit 1: no answer)."""
+    from knowledge.ask import answer, render_answer
+
+    result = answer(question)
+    typer.echo(json.dumps(result.as_dict(), indent=2) if as_json else render_answer(result))
+    if result.passage is None:
+        raise typer.Exit(1)
+
+
+@kb_app.command("grade")
+def kb_grade(
+    examples: Annotated[
+        Path | None, typer.Option(help="Folder of patients, one subfolder of PDFs each; default examples/.")
+    ] = None,
+    kb_dir: Annotated[Path | None, typer.Option("--kb", hidden=True, help="Another knowledge base.")] = None,
+) -> None:
+    """Print the reading grade (Flesch-Kincaid) of each example's guidance and of the knowledge base."""
+    from statistics import mean
+
+    from knowledge.engine import build_guidance
+    from knowledge.lint import MAX_GRADE, guidance_grades, passage_grades, statement_grades
+    from knowledge.rules import KB_DIR, load_kb
+    from oncoguide.paths import EXAMPLES
+    from oncoguide.pipeline import analyze
+
+    kb_dir = kb_dir or KB_DIR
+    kb = load_kb(kb_dir)
+    groups: list[tuple[str, list[tuple[str, float]]]] = []
+    for folder in sorted(p for p in (examples or EXAMPLES).iterdir() if p.is_dir()):
+        if pdfs := sorted(folder.glob("*.pdf")):
+            profile = analyze(pdfs).profile
+            groups.append((f"patient {folder.name}", guidance_grades(build_guidance(profile, kb_dir), kb)))
+    groups += [("knowledge base statements", statement_grades(kb)), ("ask passages", passage_grades(kb))]
+    typer.echo(f"Flesch-Kincaid US grade of the patient-facing text (limit {MAX_GRADE:g})")
+    above: list[str] = []
+    for name, grades in groups:
+        if not grades:
+            continue
+        worst_id, worst = max(grades, key=lambda item: item[1])
+        typer.echo(
+            f"{name}: {len(grades)} statements, mean {mean(g for _, g in grades):.1f}, "
+            f"max {worst:.1f} ({worst_id})"
+        )
+        above += [f"{name}: {item} reads at grade {grade:.1f}" for item, grade in grades if grade > MAX_GRADE]
+    for line in above:
+        console.print(f"[red]{line}[/red]", highlight=False)
+    if above:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -1,8 +1,8 @@
-"""Renderers of an Analysis: a terminal summary, Markdown and a self-contained HTML page.
+"""Renderers of an Analysis: a terminal summary, Markdown, a self-contained HTML page and a PDF.
 
 Every format opens and closes with the knowledge base's disclaimer. Record text (quotes, values read
 from documents) is escaped in HTML by Jinja2's autoescape; the Markdown escapes the characters that
-would turn a quote into markup.
+would turn a quote into markup; the PDF draws text only (fpdf2's core fonts, no markup parsed).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import cache, partial
 
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from oncoguide.domain import (
@@ -171,3 +173,99 @@ def render_html(analysis: Analysis) -> str:
             generated_at=analysis.generated_at.strftime("%Y-%m-%d"),
         )
     )
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+# The PDF core fonts cover Latin-1 only: typographic marks become their plain forms, anything else "?".
+# A core font keeps the PDF free of font files, the same on every machine.
+_PDF_PLAIN = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "−": "-", "…": "...",
+     "≥": ">=", "≤": "<=", "•": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " "}
+)  # fmt: skip
+_PDF_TITLE = "Your cancer records, explained"
+
+
+def _pdf_text(text: str) -> str:
+    return " ".join(text.translate(_PDF_PLAIN).split()).encode("latin-1", "replace").decode("latin-1")
+
+
+class _GuidancePdf(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.set_text_color(90)
+        self.cell(0, 5, f"{_PDF_TITLE} - page {self.page_no()} of {{nb}} - not medical advice", align="C")
+
+
+def _pdf_block(pdf: FPDF, text: str, *, size: float = 11, style: str = "", height: float = 5.5, **kw) -> None:
+    pdf.set_font("Helvetica", style=style, size=size)
+    pdf.multi_cell(0, height, _pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT, **kw)
+
+
+def _pdf_disclaimer(pdf: FPDF, disclaimer: str) -> None:
+    """The disclaimer in a box, never split across two pages."""
+    pdf.set_font("Helvetica", style="B", size=11)
+    needed = pdf.multi_cell(0, 5.5, _pdf_text(disclaimer), padding=2.5, dry_run=True, output="HEIGHT")
+    if pdf.get_y() + needed > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.set_draw_color(138, 75, 0)
+    pdf.set_fill_color(255, 246, 229)
+    pdf.set_line_width(0.6)
+    _pdf_block(pdf, disclaimer, style="B", border=1, fill=True, padding=2.5)
+    pdf.ln(4)
+
+
+def render_pdf(analysis: Analysis) -> bytes:
+    """A printable A4 PDF of the guidance: disclaimer first and last, every section, every citation."""
+    profile, guidance = analysis.profile, analysis.guidance
+    pdf = _GuidancePdf(format="A4")
+    pdf.set_title(_PDF_TITLE)
+    pdf.set_author("OncoGuide")
+    pdf.set_subject("Informational guide to a person's cancer records. Not medical advice.")
+    pdf.set_lang("en")
+    pdf.set_creation_date(analysis.generated_at)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(18, 16, 18)
+    pdf.add_page()
+    _pdf_block(pdf, _PDF_TITLE, size=20, style="B", height=10)
+    pdf.ln(2)
+    _pdf_disclaimer(pdf, guidance.disclaimer)
+
+    _pdf_block(pdf, "What we found in your records", size=15, style="B", height=8)
+    facts = [
+        ("Cancer type", _field(profile.cancer_type)),
+        ("Stage", stage_line(analysis)),
+        ("Biomarkers", "; ".join(map(biomarker_text, profile.biomarkers)) or _NOT_FOUND),
+        ("Treatments", "; ".join(map(treatment_text, profile.treatments)) or _NOT_FOUND),
+    ]
+    for label, value in facts:
+        _pdf_block(pdf, f"{label}: {value}")
+    for section in guidance.sections:
+        if not section.statements:
+            continue
+        pdf.ln(3)
+        _pdf_block(pdf, section.title, size=15, style="B", height=8)
+        for statement in section.statements:
+            pdf.ln(1)
+            _pdf_block(pdf, f"- {statement.text}")
+            pdf.set_text_color(74)
+            _pdf_block(pdf, "Sources:", size=9, height=4.5)
+            for source in statement.sources:
+                _pdf_block(pdf, f"{source.title} ({source.publisher})", size=9, height=4.5)
+                if source.url:  # a long address wraps inside the word; the link stays whole
+                    _pdf_block(pdf, source.url, size=8, height=4, link=source.url)
+            if statement.evidence:
+                _pdf_block(pdf, f"Found in: {_where(profile, statement.evidence)}", size=9, height=4.5)
+            pdf.set_text_color(0)
+    pdf.ln(5)
+    _pdf_disclaimer(pdf, guidance.disclaimer)
+    _pdf_block(
+        pdf,
+        f"Made on {analysis.generated_at:%Y-%m-%d} with knowledge base {guidance.kb_version}. Cancer types "
+        "coded with OncoTree (CC BY 4.0). Health information from the National Cancer Institute and the "
+        "U.S. Food and Drug Administration.",
+        size=9,
+        height=4.5,
+    )
+    return bytes(pdf.output())

@@ -18,6 +18,7 @@ from oncoguide.domain import (
     Assertion,
     Basis,
     Biomarker,
+    BiomarkerResult,
     Evidence,
     FieldStatus,
     Finding,
@@ -184,6 +185,109 @@ def melanoma() -> PatientProfile:
     return profile("SKCM", "SKIN", "III")
 
 
+# --- issue 4's biomarker groups: one profile that meets each rule (the others do not) ----------
+
+
+def lung_ros1() -> PatientProfile:
+    return profile("LUAD", "LUNG", "IVB", biomarkers=[marker("ROS1", "positive", alteration="fusion")])
+
+
+def lung_ret() -> PatientProfile:
+    return profile("LUAD", "LUNG", "IVA", biomarkers=[marker("RET", "positive", alteration="fusion")])
+
+
+def lung_met_exon14() -> PatientProfile:
+    return profile(
+        "LUAD", "LUNG", "IVB", biomarkers=[marker("MET", "positive", alteration="exon 14 skipping")]
+    )
+
+
+def lung_egfr_exon20() -> PatientProfile:
+    return profile(
+        "LUAD", "LUNG", "IVB", biomarkers=[marker("EGFR", "positive", alteration="p.A767_V769dup")]
+    )
+
+
+def lung_her2_mutation() -> PatientProfile:
+    return profile(
+        "LUAD", "LUNG", "IVB", biomarkers=[marker("ERBB2", "positive", alteration="p.Y772_A775dup")]
+    )
+
+
+def lung_braf_v600e() -> PatientProfile:
+    return profile("LUAD", "LUNG", "IVB", biomarkers=[marker("BRAF", "positive", alteration="p.V600E")])
+
+
+def lung_ntrk() -> PatientProfile:
+    return profile("LUAD", "LUNG", "IVB", biomarkers=[marker("NTRK1", "positive", alteration="fusion")])
+
+
+def small_cell_lung() -> PatientProfile:
+    return profile("SCLC", "LUNG", "IVB")
+
+
+def breast_pik3ca_esr1_brca() -> PatientProfile:
+    """HR-positive, HER2-0 metastatic breast cancer after hormone therapy: PIK3CA, ESR1 and BRCA2 changes."""
+    return profile(
+        "IDC",
+        "BREAST",
+        "IV",
+        biomarkers=[
+            marker("ER", "positive", value=90.0, unit="%"),
+            marker("PR", "positive", value=30.0, unit="%"),
+            marker("HER2", "negative", score="0"),
+            marker("PIK3CA", "positive", alteration="p.H1047R"),
+            marker("ESR1", "positive", alteration="p.Y537S"),
+            marker("BRCA2", "positive", alteration="c.5946delT"),
+        ],
+        treatments=[treatment("letrozole", "hormone")],
+    )
+
+
+def breast_her2_ultralow() -> PatientProfile:
+    return profile(
+        "IDC",
+        "BREAST",
+        "IV",
+        biomarkers=[marker("ER", "positive"), marker("HER2", "negative", score="ultralow")],
+    )
+
+
+def colorectal_kras_g12c() -> PatientProfile:
+    return profile("COAD", "BOWEL", "IVB", biomarkers=[marker("KRAS", "positive", alteration="p.G12C")])
+
+
+def colorectal_her2() -> PatientProfile:
+    return profile(
+        "READ",
+        "BOWEL",
+        "IVA",
+        biomarkers=[
+            marker("HER2", "positive", alteration="amplification"),
+            marker("KRAS", "negative"),
+            marker("NRAS", "negative"),
+        ],
+    )
+
+
+def prostate_hrr_psma() -> PatientProfile:
+    return profile(
+        "PRAD",
+        "PROSTATE",
+        "IVB",
+        biomarkers=[
+            marker("BRCA2", "positive", alteration="p.E1493fs"),
+            marker("ATM", "negative"),
+            marker("PSMA", "positive"),
+        ],
+        treatments=[treatment("enzalutamide", "hormone")],
+    )
+
+
+def melanoma_braf() -> PatientProfile:
+    return profile("SKCM", "SKIN", "IIIC", biomarkers=[marker("BRAF", "positive", alteration="p.V600K")])
+
+
 def stage_conflict() -> PatientProfile:
     conflict = ProfileField(
         status=FieldStatus.CONFLICT,
@@ -210,6 +314,20 @@ PROFILES = {
     "melanoma": melanoma,
     "stage_conflict": stage_conflict,
     "unknown": unknown,
+    "lung_ros1": lung_ros1,
+    "lung_ret": lung_ret,
+    "lung_met_exon14": lung_met_exon14,
+    "lung_egfr_exon20": lung_egfr_exon20,
+    "lung_her2_mutation": lung_her2_mutation,
+    "lung_braf_v600e": lung_braf_v600e,
+    "lung_ntrk": lung_ntrk,
+    "small_cell_lung": small_cell_lung,
+    "breast_pik3ca_esr1_brca": breast_pik3ca_esr1_brca,
+    "breast_her2_ultralow": breast_her2_ultralow,
+    "colorectal_kras_g12c": colorectal_kras_g12c,
+    "colorectal_her2": colorectal_her2,
+    "prostate_hrr_psma": prostate_hrr_psma,
+    "melanoma_braf": melanoma_braf,
 }
 
 
@@ -266,6 +384,55 @@ EXPECTED = [
     ("prostate_msi_high", "treatment_approaches.msi_high_any", True),
     ("stage_conflict", "stage.conflict", True),
     ("stage_conflict", "missing.tests.nsclc", False),  # squamous, not metastatic
+    # issue 4's groups: each fires on its own profile and not on a near miss
+    ("lung_ros1", "treatment_approaches.nsclc.ros1", True),
+    ("lung", "treatment_approaches.nsclc.ros1", False),
+    ("lung_ret", "treatment_approaches.nsclc.ret", True),
+    ("lung_ros1", "treatment_approaches.nsclc.ret", False),
+    ("lung_met_exon14", "treatment_approaches.nsclc.met_exon14", True),
+    ("lung", "treatment_approaches.nsclc.met_exon14", False),
+    ("lung_egfr_exon20", "treatment_approaches.nsclc.egfr_exon20", True),
+    ("lung_egfr_exon20", "treatment_approaches.nsclc.egfr", False),  # not a common EGFR change
+    ("lung_egfr_alk", "treatment_approaches.nsclc.egfr_exon20", False),  # exon 19 deletion
+    ("lung_her2_mutation", "treatment_approaches.nsclc.her2_mutation", True),
+    ("colorectal_her2", "treatment_approaches.nsclc.her2_mutation", False),
+    ("lung_braf_v600e", "treatment_approaches.nsclc.braf_v600e", True),
+    ("colorectal_braf", "treatment_approaches.nsclc.braf_v600e", False),  # not lung
+    ("lung_ntrk", "treatment_approaches.ntrk_any", True),
+    ("lung_ros1", "treatment_approaches.ntrk_any", False),
+    ("small_cell_lung", "treatment_approaches.sclc.extensive", True),
+    ("small_cell_lung", "about.lung.sclc", True),
+    ("small_cell_lung", "about.lung.nsclc", False),
+    ("small_cell_lung", "missing.tests.nsclc", False),
+    ("lung", "treatment_approaches.sclc.extensive", False),
+    ("breast_pik3ca_esr1_brca", "treatment_approaches.breast.pik3ca_akt1_pten", True),
+    ("breast_pik3ca_esr1_brca", "treatment_approaches.breast.esr1", True),
+    ("breast_pik3ca_esr1_brca", "treatment_approaches.breast.germline_brca", True),
+    ("breast_pik3ca_esr1_brca", "biomarkers.pi3k_pathway", True),
+    ("breast", "treatment_approaches.breast.pik3ca_akt1_pten", False),
+    ("breast", "treatment_approaches.breast.esr1", False),  # ER by IHC is not an ESR1 mutation
+    ("breast", "treatment_approaches.breast.germline_brca", False),  # BRCA2 negative, BRCA1 pending
+    ("breast_her2_ultralow", "treatment_approaches.breast.her2_ultralow", True),
+    ("breast_her2_ultralow", "treatment_approaches.breast.her2_low", False),
+    ("breast_her2_low_metastatic", "treatment_approaches.breast.her2_ultralow", False),
+    ("colorectal_kras_g12c", "treatment_approaches.colorectal.kras_g12c", True),
+    ("colorectal_kras_g12c", "treatment_approaches.nsclc.kras_g12c", False),
+    ("lung", "treatment_approaches.colorectal.kras_g12c", False),
+    ("colorectal_her2", "treatment_approaches.colorectal.her2", True),
+    ("colorectal", "treatment_approaches.colorectal.her2", False),  # HER2 not amplified
+    ("prostate_hrr_psma", "treatment_approaches.prostate.hrr", True),
+    ("prostate_hrr_psma", "treatment_approaches.prostate.psma", True),
+    ("prostate_hrr_psma", "biomarkers.hrr", True),
+    ("prostate_hrr_psma", "biomarkers.psma", True),
+    ("prostate_hrr_psma", "missing.tests.prostate", True),  # PALB2, CHEK2 and MSI not tested
+    ("prostate_msi_high", "treatment_approaches.prostate.hrr", False),
+    ("prostate_msi_high", "missing.tests.prostate", True),
+    ("prostate_msi_high", "questions.testing.prostate", True),
+    ("melanoma_braf", "treatment_approaches.melanoma.braf_v600", True),
+    ("melanoma_braf", "missing.tests.melanoma", False),
+    ("melanoma", "missing.tests.melanoma", True),
+    ("melanoma", "questions.testing.melanoma", True),
+    ("melanoma", "treatment_approaches.melanoma.braf_v600", False),
 ]
 
 
@@ -295,6 +462,69 @@ def test_no_targeted_statement_unless_the_biomarker_is_positive(gene: str, resul
         assert "missing.tests.nsclc" in rules
         question = next(s for s in statements(guidance, SectionId.QUESTIONS) if "tested for" in s)
         assert gene in question
+
+
+# Each biomarker-targeted rule of issue 4's groups and the profile that meets it: with the rule's
+# markers turned negative, pending, untested or equivocal, the rule must not fire.
+TARGETED_GROUPS = {
+    "treatment_approaches.nsclc.ros1": lung_ros1,
+    "treatment_approaches.nsclc.ret": lung_ret,
+    "treatment_approaches.nsclc.met_exon14": lung_met_exon14,
+    "treatment_approaches.nsclc.egfr_exon20": lung_egfr_exon20,
+    "treatment_approaches.nsclc.her2_mutation": lung_her2_mutation,
+    "treatment_approaches.nsclc.braf_v600e": lung_braf_v600e,
+    "treatment_approaches.ntrk_any": lung_ntrk,
+    "treatment_approaches.breast.pik3ca_akt1_pten": breast_pik3ca_esr1_brca,
+    "treatment_approaches.breast.esr1": breast_pik3ca_esr1_brca,
+    "treatment_approaches.breast.germline_brca": breast_pik3ca_esr1_brca,
+    "treatment_approaches.colorectal.kras_g12c": colorectal_kras_g12c,
+    "treatment_approaches.colorectal.her2": colorectal_her2,
+    "treatment_approaches.prostate.hrr": prostate_hrr_psma,
+    "treatment_approaches.prostate.psma": prostate_hrr_psma,
+    "treatment_approaches.melanoma.braf_v600": melanoma_braf,
+}
+
+
+@pytest.mark.parametrize("result", ["negative", "pending", "not_tested", "equivocal"])
+@pytest.mark.parametrize("rule_id", sorted(TARGETED_GROUPS))
+def test_targeted_group_needs_its_biomarker_positive(rule_id: str, result: str) -> None:
+    kb = load_kb()
+    rule = next(r for r in kb.rules if r.id == rule_id)
+    base = TARGETED_GROUPS[rule_id]()
+    assert rule_id in fired(build_guidance(base))
+    # The group's own marker, not the HR/HER2 context of a breast rule; for ESR1, the ER gene change.
+    targeted = {m for condition in rule.when.biomarkers for m in condition.markers} - {"ER", "PR", "HER2"}
+    targeted |= {"HER2"} if rule_id.endswith(("her2", "her2_mutation")) else set()
+    targeted |= {"ER"} if rule_id.endswith("esr1") else set()
+
+    def is_targeted(finding) -> bool:
+        marker_id = kb.marker_id(finding.biomarker.marker)
+        return marker_id in targeted and (marker_id != "ER" or finding.biomarker.alteration is not None)
+
+    changed = [
+        f.model_copy(update={"biomarker": f.biomarker.model_copy(update={"result": BiomarkerResult(result)})})
+        if is_targeted(f)
+        else f
+        for f in base.biomarkers
+    ]
+    assert changed != base.biomarkers
+    assert rule_id not in fired(build_guidance(base.model_copy(update={"biomarkers": changed})))
+
+
+def test_withdrawn_approval_is_said_to_be_withdrawn() -> None:
+    guidance = build_guidance(lung_egfr_exon20())
+    texts = [s.text for s in guidance.sections[3].statements if s.rule_id.endswith("egfr_exon20")]
+    assert any("mobocertinib" in t and "withdrawn" in t for t in texts)
+    assert all("last_reviewed" not in t for t in texts)
+
+
+def test_every_fda_fact_has_a_review_date() -> None:
+    kb = load_kb()
+    fda = {sid for sid, entry in kb.sources.items() if entry.kind in ("fda_label", "fda_approval")}
+    for rule in kb.rules:
+        for template in rule.statements:
+            if fda & set(template.sources):
+                assert template.last_reviewed is not None, rule.id
 
 
 def test_negated_or_family_biomarker_fires_nothing() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from html.parser import HTMLParser
 
+import pypdfium2 as pdfium
 import pytest
 from test_knowledge import breast, lung, marker, unknown
 
 from knowledge.engine import build_guidance
 from oncoguide.domain import Analysis, PatientProfile
-from oncoguide.render import render_html, render_markdown, render_summary
+from oncoguide.render import render_html, render_markdown, render_pdf, render_summary
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -104,3 +105,55 @@ def test_summary_says_plainly_what_was_not_found() -> None:
     assert "Cancer type: not found in the records" in text
     assert "Stage: not found in the records" in text
     assert "Biomarkers: not found in the records" in text
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as a reader extracts it, with lines joined: what a screen reader would see."""
+    document = pdfium.PdfDocument(data)
+    pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    return " ".join(" ".join(pages).split())
+
+
+@pytest.mark.parametrize("make", [lung, breast, unknown])
+def test_pdf_parses_and_has_disclaimer_twice_sections_and_citations(make) -> None:
+    analysis = analysis_of(make())
+    data = render_pdf(analysis)
+    assert data.startswith(b"%PDF-")
+    text = pdf_text(data)
+    disclaimer = " ".join(analysis.guidance.disclaimer.split())
+    assert text.count(disclaimer) == 2
+    assert text.index(disclaimer) < text.index("What we found in your records")
+    assert text.rindex(disclaimer) > text.index(analysis.guidance.sections[-1].title)
+    for section in analysis.guidance.sections:
+        assert (section.title in text) is bool(section.statements), section.title
+    cited = {s.url for section in analysis.guidance.sections for st in section.statements for s in st.sources}
+    unwrapped = text.replace(" ", "")  # a long address wraps onto the next line
+    assert cited and all(url in unwrapped for url in cited)
+
+
+def test_pdf_shows_the_statements_and_where_they_were_found() -> None:
+    analysis = analysis_of(lung())
+    text = pdf_text(render_pdf(analysis))
+    kras = next(s for s in analysis.guidance.sections[2].statements if s.rule_id == "biomarkers.kras")
+    # Typographic quotes become plain ones in the PDF's core font.
+    assert kras.text.replace("“", '"').replace("”", '"') in text
+    assert "Found in: doc-1 p.2" in text
+    assert "Stage: IVB (pT2a pN2 pM1c; stated in the records)" in text
+
+
+def test_pdf_keeps_hostile_or_unusual_record_text_as_plain_text() -> None:
+    analysis = lung_with_script_quote()
+    analysis.profile.biomarkers[0].evidence[0].quote = "KRAS G12C ≥ 5% — “detected” 検出"
+    analysis = analysis_of(analysis.profile)
+    text = pdf_text(render_pdf(analysis))
+    assert 'KRAS G12C >= 5% - "detected" ??' in text
+
+
+def test_analyze_output_writer_writes_the_pdf_as_bytes(tmp_path) -> None:
+    from oncoguide.cli import OutputFormat, _write_outputs
+
+    written = _write_outputs(
+        analysis_of(lung()), tmp_path, [OutputFormat.PDF, OutputFormat.MD], render_markdown, render_html
+    )
+    assert [path.name for path in written] == ["guidance.pdf", "guidance.md"]
+    assert "Your biomarkers" in pdf_text(written[0].read_bytes())
