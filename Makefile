@@ -37,6 +37,14 @@ plot: $(STAMP)  # docs/eval-by-project.png, the README's per-project figure
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline_bench
 
+# The service on this machine with the embedded defaults (SQLite, a filesystem broker, files and key in
+# var/oncoguide): the API on http://127.0.0.1:8000 (docs at /docs) and one worker with the sweeper.
+serve: $(STAMP)
+	$(BIN)/python -m oncoguide.storage.migrate
+	$(BIN)/celery -A workers.app worker -Q patient,bulk --concurrency 1 --beat --schedule var/oncoguide/beat & \
+	  worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+	  $(BIN)/uvicorn --factory api.app:create_app --host 127.0.0.1 --port 8000
+
 examples: $(STAMP)
 	$(BIN)/python -m examples.build
 

@@ -1,0 +1,218 @@
+"""The case routes: create, upload, status, profile, guidance, re-run, delete. No pipeline logic here:
+uploads are stored and enqueued, results are read back from the database."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.auth import current_owner
+from api.deps import Services, services, transaction
+from api.problems import Problem, ProblemDetails, not_found
+from api.schemas import CaseOut, DocumentOut, NewCase
+from api.uploads import Upload, receive_upload
+from oncoguide.domain import Analysis, Guidance, PatientProfile
+from oncoguide.render import render_html, render_markdown
+from oncoguide.storage import state
+from oncoguide.storage.db import session_scope
+from oncoguide.storage.models import Case, CaseStage
+from workers.logs import log
+
+logger = logging.getLogger("oncoguide.api")
+router = APIRouter(prefix="/cases", tags=["cases"])
+Owner = Annotated[str, Depends(current_owner)]
+Db = Annotated[Session, Depends(transaction)]
+Svc = Annotated[Services, Depends(services)]
+PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**PROBLEM, "description": "no such case"}}
+NOT_READY: dict[int | str, dict[str, Any]] = {409: {**PROBLEM, "description": "the case is not ready yet"}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+def _case(session: Session, case_id: str, owner: str) -> Case:
+    case = state.owned_case(session, case_id, owner)
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a case")
+def create_case(owner: Owner, db: Db, response: Response, body: NewCase | None = None) -> CaseOut:
+    case = state.create_case(db, owner, (body or NewCase()).queue)
+    response.headers["Location"] = f"/cases/{case.id}"
+    log(logger, "case.created", case_id=case.id, queue=case.queue)
+    return CaseOut.of(case)
+
+
+@router.get("/{case_id}", summary="Status and progress of a case", responses=NOT_FOUND)
+def get_case(case_id: str, owner: Owner, db: Db) -> CaseOut:
+    return CaseOut.of(_case(db, case_id, owner))
+
+
+@router.post(
+    "/{case_id}/documents",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload one document (PDF, plain text or page image) to a case",
+    description="Multipart, one file in the field `file`. The type is read from the content, not the "
+    "name. The same file uploaded again returns the stored document with status 200.",
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        200: {"model": DocumentOut, "description": "this file is already in the case"},
+        **NOT_FOUND,
+        413: {**PROBLEM, "description": "larger than the upload limit"},
+        415: {**PROBLEM, "description": "not a PDF, plain text or page image (or not multipart)"},
+        422: {**PROBLEM, "description": "empty file, or no `file` field"},
+    },
+)
+async def upload_document(
+    case_id: str, owner: Owner, svc: Svc, request: Request, response: Response
+) -> DocumentOut:
+    await run_in_threadpool(_check_case, svc, case_id, owner)
+    upload = await receive_upload(request, svc.store, svc.settings.max_upload_bytes)
+    document, queue, created = await run_in_threadpool(_register, svc, case_id, owner, upload)
+    if created:
+        svc.enqueuer.document(document.id, queue)
+        log(logger, "document.uploaded", case_id=case_id, document_id=document.id, bytes=document.size_bytes)
+    else:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/cases/{case_id}"
+    return document
+
+
+def _check_case(svc: Services, case_id: str, owner: str) -> None:
+    with session_scope(svc.settings.database) as session:
+        _case(session, case_id, owner)
+
+
+def _register(svc: Services, case_id: str, owner: str, upload: Upload) -> tuple[DocumentOut, str, bool]:
+    """Commit the stored file as a document; a file the case already has is not stored twice."""
+    try:
+        with session_scope(svc.settings.database) as session:
+            case = _case(session, case_id, owner)
+            existing = state.document_with_hash(session, case_id, upload.stored.sha256)
+            if existing is None:
+                row = state.add_document(session, case, upload.stored, upload.filename, upload.media_type)
+                return DocumentOut.of(row), case.queue, True
+    except IntegrityError:  # the same file arrived twice at once; the other request stored it
+        existing = None
+    svc.store.delete(upload.stored.storage_key)
+    with session_scope(svc.settings.database) as session:
+        existing = existing or state.document_with_hash(session, case_id, upload.stored.sha256)
+        if existing is None:
+            raise not_found("case")
+        return DocumentOut.of(existing), "", False
+
+
+def _analysis(case: Case) -> Analysis:
+    if case.stage != CaseStage.READY_FOR_REVIEW or case.analysis is None:
+        detail = f"the case is {case.stage}; wait until its status is ready_for_review"
+        if case.stage == CaseStage.FAILED:
+            detail = f"the case failed: {case.failure_detail}"
+        raise Problem(409, "not_ready", "Case not ready", detail, case_status=case.stage)
+    return Analysis.model_validate(case.analysis)
+
+
+@router.get(
+    "/{case_id}/profile",
+    summary="The reconciled profile, each value with the findings and evidence behind it",
+    responses={**NOT_FOUND, **NOT_READY},
+)
+def get_profile(case_id: str, owner: Owner, db: Db) -> PatientProfile:
+    return _analysis(_case(db, case_id, owner)).profile
+
+
+class GuidanceFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+    MARKDOWN = "markdown"
+
+
+def _negotiate(requested: GuidanceFormat | None, accept: str) -> GuidanceFormat:
+    if requested is not None:
+        return requested
+    if "text/html" in accept:
+        return GuidanceFormat.HTML
+    if "text/markdown" in accept:
+        return GuidanceFormat.MARKDOWN
+    return GuidanceFormat.JSON
+
+
+@router.get(
+    "/{case_id}/guidance",
+    summary="The guidance: JSON, or HTML and Markdown with `?format=` or an Accept header",
+    response_model=Guidance,
+    responses={
+        200: {"content": {"text/html": {}, "text/markdown": {}}},
+        **NOT_FOUND,
+        **NOT_READY,
+    },
+)
+def get_guidance(
+    case_id: str,
+    owner: Owner,
+    db: Db,
+    request: Request,
+    format: Annotated[GuidanceFormat | None, Query(description="overrides the Accept header")] = None,
+) -> Guidance | Response:
+    analysis = _analysis(_case(db, case_id, owner))
+    chosen = _negotiate(format, request.headers.get("accept", ""))
+    if chosen is GuidanceFormat.HTML:
+        return HTMLResponse(render_html(analysis))
+    if chosen is GuidanceFormat.MARKDOWN:
+        return PlainTextResponse(render_markdown(analysis), media_type="text/markdown; charset=utf-8")
+    return analysis.guidance
+
+
+@router.post(
+    "/{case_id}/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Run the case again: read every document anew, then reconcile and match",
+    responses={**NOT_FOUND, 409: {**PROBLEM, "description": "the case has no documents"}},
+)
+def run_case(case_id: str, owner: Owner, svc: Svc) -> CaseOut:
+    with session_scope(svc.settings.database) as session:
+        case = _case(session, case_id, owner)
+        if not case.documents:
+            raise Problem(409, "no_documents", "No documents", "upload at least one document before running")
+        documents = [row.id for row in state.rerun(session, case)]
+        queue = case.queue
+    for document_id in documents:
+        svc.enqueuer.document(document_id, queue)
+    log(logger, "case.rerun", case_id=case_id, documents=len(documents))
+    with session_scope(svc.settings.database) as session:
+        return CaseOut.of(_case(session, case_id, owner))
+
+
+@router.delete(
+    "/{case_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a case, its documents, results and stored files",
+    responses=NOT_FOUND,
+)
+def delete_case(case_id: str, owner: Owner, svc: Svc) -> Response:
+    with session_scope(svc.settings.database) as session:
+        keys = state.delete_case(session, _case(session, case_id, owner))
+    for key in keys:
+        svc.store.delete(key)
+    log(logger, "case.deleted", case_id=case_id, documents=len(keys))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

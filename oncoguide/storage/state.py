@@ -1,0 +1,279 @@
+"""Case and document state transitions, shared by the API and the workers.
+
+Every transition is a conditional UPDATE (compare and set), so a redelivered or duplicated task finds
+the work done and changes nothing: a document is completed once and a case run is assembled once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from oncoguide import domain
+from oncoguide.storage.files import StoredFile
+from oncoguide.storage.models import (
+    IN_PROGRESS,
+    UNFINISHED,
+    Case,
+    CaseEvent,
+    CaseStage,
+    Document,
+    DocumentStatus,
+    utcnow,
+)
+
+
+def log_event(
+    session: Session, case_id: str, kind: str, document_id: str | None = None, **detail: Any
+) -> None:
+    session.add(CaseEvent(case_id=case_id, document_id=document_id, kind=kind, detail=detail))
+
+
+# --- the API's side --------------------------------------------------------------------------
+
+
+def create_case(session: Session, owner_id: str, queue: str) -> Case:
+    case = Case(owner_id=owner_id, queue=queue, stage=CaseStage.OPEN, run=1)
+    session.add(case)
+    session.flush()
+    log_event(session, case.id, "case.created", queue=queue)
+    return case
+
+
+def owned_case(session: Session, case_id: str, owner_id: str) -> Case | None:
+    case = session.get(Case, case_id)
+    return case if case is not None and case.owner_id == owner_id else None
+
+
+def document_with_hash(session: Session, case_id: str, sha256: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.case_id == case_id, Document.sha256 == sha256))
+
+
+def add_document(
+    session: Session, case: Case, stored: StoredFile, filename: str, media_type: str
+) -> Document:
+    """A committed file becomes a queued document; the case starts a new run that will include it."""
+    document = Document(
+        case_id=case.id,
+        filename=filename,
+        media_type=media_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        status=DocumentStatus.QUEUED,
+    )
+    session.add(document)
+    _new_run(case)
+    session.flush()
+    log_event(session, case.id, "document.accepted", document.id, bytes=stored.size, run=case.run)
+    return document
+
+
+def rerun(session: Session, case: Case) -> list[Document]:
+    """Read every document again and assemble anew; returns the documents to enqueue."""
+    for document in case.documents:
+        document.status = DocumentStatus.QUEUED
+        document.attempts = 0
+        document.pages_done = 0
+        document.failure_code = document.failure_detail = None
+        document.updated_at = utcnow()
+    _new_run(case)
+    session.flush()
+    log_event(session, case.id, "case.rerun", run=case.run, documents=len(case.documents))
+    return list(case.documents)
+
+
+def _new_run(case: Case) -> None:
+    case.run = Case.run + 1  # in SQL: two uploads at once must not both write the same run number
+    case.stage = CaseStage.OPEN
+    case.analysis = None
+    case.failure_code = case.failure_detail = None
+    case.updated_at = utcnow()
+
+
+def delete_case(session: Session, case: Case) -> list[str]:
+    """Delete the case's rows; returns the storage keys of its files for the caller to remove."""
+    keys = [document.storage_key for document in case.documents]
+    log_event(session, case.id, "case.deleted", documents=len(keys))
+    session.delete(case)
+    return keys
+
+
+# --- the workers' side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    document_id: str
+    case_id: str
+    storage_key: str
+    filename: str
+    attempt: int
+
+
+def claim_document(session: Session, document_id: str, max_attempts: int) -> Claim | None:
+    """Start (or restart, after a lost worker) reading a document; None if there is nothing to do."""
+    row = session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status.in_(UNFINISHED))
+        .values(
+            status=DocumentStatus.READING, attempts=Document.attempts + 1, pages_done=0, updated_at=utcnow()
+        )
+        .returning(Document.case_id, Document.storage_key, Document.filename, Document.attempts)
+    ).one_or_none()
+    if row is None:
+        return None
+    claim = Claim(document_id, row.case_id, row.storage_key, row.filename, row.attempts)
+    if claim.attempt > max_attempts:
+        detail = f"reading stopped {max_attempts} times without finishing; the file may be too demanding"
+        fail_document(session, document_id, "worker_lost", detail)
+        return None
+    log_event(session, claim.case_id, "document.started", document_id, attempt=claim.attempt)
+    return claim
+
+
+def record_progress(session: Session, document_id: str, done: int, total: int) -> None:
+    status = DocumentStatus.EXTRACTING if done >= total else DocumentStatus.READING
+    session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status.in_(IN_PROGRESS))
+        .values(status=status, pages_done=done, pages_total=total, updated_at=utcnow())
+    )
+
+
+def complete_document(
+    session: Session, claim: Claim, document: domain.Document, findings: Sequence[domain.Finding]
+) -> bool:
+    done = session.execute(
+        update(Document)
+        .where(Document.id == claim.document_id, Document.status.in_(IN_PROGRESS))
+        .values(
+            status=DocumentStatus.DONE,
+            content=document.model_dump(mode="json"),
+            findings=[finding.model_dump(mode="json") for finding in findings],
+            pages_done=len(document.pages),
+            pages_total=len(document.pages),
+            updated_at=utcnow(),
+        )
+    ).rowcount
+    if done:
+        detail = {"pages": len(document.pages), "findings": len(findings), "attempt": claim.attempt}
+        log_event(session, claim.case_id, "document.done", claim.document_id, **detail)
+    return bool(done)
+
+
+def fail_document(session: Session, document_id: str, code: str, detail: str) -> bool:
+    case_id = session.scalar(
+        update(Document)
+        .where(Document.id == document_id, Document.status.in_(UNFINISHED))
+        .values(status=DocumentStatus.FAILED, failure_code=code, failure_detail=detail, updated_at=utcnow())
+        .returning(Document.case_id)
+    )
+    if case_id is not None:
+        log_event(session, case_id, "document.failed", document_id, code=code)
+    return case_id is not None
+
+
+def start_matching_if_complete(session: Session, case_id: str) -> tuple[int, str] | None:
+    """Move an open case whose documents are all finished to matching, once; returns (run, queue)."""
+    unfinished = exists().where(Document.case_id == case_id, Document.status.in_(UNFINISHED))
+    row = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.stage == CaseStage.OPEN, ~unfinished)
+        .values(stage=CaseStage.MATCHING, updated_at=utcnow())
+        .returning(Case.run, Case.queue)
+    ).one_or_none()
+    if row is None:
+        return None
+    log_event(session, case_id, "case.matching", run=row.run)
+    return row.run, row.queue
+
+
+def case_inputs(
+    session: Session, case_id: str, run: int
+) -> tuple[list[domain.Document], list[domain.Finding]] | None:
+    """The read documents and their findings, in upload order; None if this run is not matching."""
+    case = session.get(Case, case_id)
+    if case is None or case.stage != CaseStage.MATCHING or case.run != run:
+        return None
+    documents: list[domain.Document] = []
+    findings: list[domain.Finding] = []
+    for row in case.documents:
+        if row.status == DocumentStatus.DONE and row.content is not None:
+            documents.append(domain.Document.model_validate(row.content))
+            findings.extend(domain.Finding.model_validate(item) for item in row.findings or [])
+    return documents, findings
+
+
+def finish_case(session: Session, case_id: str, run: int, analysis: domain.Analysis) -> bool:
+    done = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.stage == CaseStage.MATCHING, Case.run == run)
+        .values(
+            stage=CaseStage.READY_FOR_REVIEW, analysis=analysis.model_dump(mode="json"), updated_at=utcnow()
+        )
+    ).rowcount
+    if done:
+        counts = {"documents": len(analysis.documents), "findings": len(analysis.findings)}
+        log_event(session, case_id, "case.ready", run=run, **counts)
+    return bool(done)
+
+
+def fail_case(session: Session, case_id: str, run: int, code: str, detail: str) -> bool:
+    done = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.stage == CaseStage.MATCHING, Case.run == run)
+        .values(stage=CaseStage.FAILED, failure_code=code, failure_detail=detail, updated_at=utcnow())
+    ).rowcount
+    if done:
+        log_event(session, case_id, "case.failed", run=run, code=code)
+    return bool(done)
+
+
+# --- the sweeper's view ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaleWork:
+    documents: list[tuple[str, str]]  # (document id, queue)
+    open_cases: list[str]  # every document finished, but the case never moved on
+    matching_cases: list[tuple[str, int, str]]  # (case id, run, queue)
+
+
+def stale_work(session: Session, idle_since: dt.datetime) -> StaleWork:
+    documents = session.execute(
+        select(Document.id, Case.queue)
+        .join(Case, Case.id == Document.case_id)
+        .where(Document.status.in_(UNFINISHED), Document.updated_at < idle_since)
+    ).all()
+    unfinished = exists().where(Document.case_id == Case.id, Document.status.in_(UNFINISHED))
+    any_document = exists().where(Document.case_id == Case.id)
+    open_cases = session.scalars(
+        select(Case.id).where(
+            Case.stage == CaseStage.OPEN, Case.updated_at < idle_since, any_document, ~unfinished
+        )
+    ).all()
+    matching = session.execute(
+        select(Case.id, Case.run, Case.queue).where(
+            Case.stage == CaseStage.MATCHING, Case.updated_at < idle_since
+        )
+    ).all()
+    return StaleWork(
+        documents=[(row.id, row.queue) for row in documents],
+        open_cases=list(open_cases),
+        matching_cases=[(row.id, row.run, row.queue) for row in matching],
+    )
+
+
+def touch_case(session: Session, case_id: str) -> None:
+    """Restart the sweeper's clock for a case whose task was just re-enqueued."""
+    session.execute(update(Case).where(Case.id == case_id).values(updated_at=utcnow()))
+
+
+def touch_document(session: Session, document_id: str) -> None:
+    session.execute(update(Document).where(Document.id == document_id).values(updated_at=utcnow()))

@@ -1,0 +1,149 @@
+"""Settings, the encrypted file store, the migrations and the idempotent state transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from cryptography.fernet import Fernet
+from service_fixtures import database_url, settings  # noqa: F401  (fixtures)
+
+from oncoguide.domain import Document as DomainDocument
+from oncoguide.domain import Page, PageSource
+from oncoguide.storage import state
+from oncoguide.storage.db import engine_for, session_scope
+from oncoguide.storage.files import CHUNK_BYTES, DamagedFile, FileStore, load_key, safe_filename
+from oncoguide.storage.models import Base, CaseEvent, CaseStage, DocumentStatus
+from oncoguide.storage.settings import Settings
+
+RECORD = b"%PDF-1.7 Pathology: adenocarcinoma of the lung, KRAS G12C. " * 50_000  # ~3 MB, 3+ chunks
+
+
+def test_settings_read_oncoguide_variables_and_default_to_embedded(tmp_path: Path) -> None:
+    embedded = Settings.from_env({"ONCOGUIDE_STORAGE_DIR": str(tmp_path), "OTHER_MAX_PAGES": "1"})
+    assert embedded.database == f"sqlite:///{tmp_path / 'oncoguide.db'}"
+    assert embedded.broker_url is None and embedded.max_pages == 500
+    configured = Settings.from_env(
+        {"ONCOGUIDE_BROKER_URL": "redis://r:6379/0", "ONCOGUIDE_MAX_PAGES": "20", "ONCOGUIDE_OCR": "false"}
+    )
+    assert configured.broker_url == "redis://r:6379/0"
+    assert configured.limits.max_pages == 20 and configured.ocr is False
+    keys = Settings.from_env({"ONCOGUIDE_API_KEYS": "k1:alice, k2:bob"})
+    assert keys.owners_by_key() == {"k1": "alice", "k2": "bob"}
+    assert "k1" not in repr(keys)  # secrets stay out of logs and tracebacks
+    with pytest.raises(ValueError, match="max_pages"):
+        Settings.from_env({"ONCOGUIDE_MAX_PAGES": "0"})
+
+
+def test_files_are_encrypted_at_rest_and_read_back_exactly(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, Fernet.generate_key())
+    writer = store.writer()
+    for start in range(0, len(RECORD), 65536):  # as an upload arrives: in pieces
+        writer.write(RECORD[start : start + 65536])
+    stored = writer.finish()
+    on_disk = store.path(stored.storage_key).read_bytes()
+    assert b"adenocarcinoma of the lung" not in on_disk  # base64 has no spaces: a leak would show
+    assert stored.size == len(RECORD) and len(RECORD) > 2 * CHUNK_BYTES
+    assert b"".join(store.chunks(stored.storage_key)) == RECORD
+    with store.decrypted_copy(stored.storage_key, "../../etc/01 path.pdf") as copy:
+        assert copy.name == "01 path.pdf" and copy.read_bytes() == RECORD
+        directory = copy.parent
+    assert not directory.exists()
+    assert list(tmp_path.iterdir()) == [store.path(stored.storage_key)]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "wrong_key"])
+def test_altered_or_truncated_files_are_refused(tmp_path: Path, damage: str) -> None:
+    store = FileStore(tmp_path, Fernet.generate_key())
+    writer = store.writer()
+    writer.write(RECORD)
+    stored = writer.finish()
+    path = store.path(stored.storage_key)
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":  # drop the last chunk: without the last-chunk flag this would read short
+        path.write_bytes(data[: data.rfind(b"gAAAAA") - 4])
+    elif damage == "flip":
+        data[len(data) // 2] ^= 1
+        path.write_bytes(data)
+    else:
+        store = FileStore(tmp_path, Fernet.generate_key())
+    with pytest.raises(DamagedFile):
+        b"".join(store.chunks(stored.storage_key))
+
+
+def test_embedded_key_is_generated_once_and_reused(tmp_path: Path) -> None:
+    embedded = Settings(storage_dir=tmp_path)
+    first = load_key(embedded)
+    assert load_key(embedded) == first
+    Fernet(first)  # a valid key
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret.key"]
+
+
+def test_client_file_names_are_reduced_to_a_safe_last_component() -> None:
+    assert safe_filename("C:\\Users\\x\\report.pdf") == "report.pdf"
+    assert safe_filename("../../.bashrc") == "bashrc"
+    assert safe_filename("") == "upload"
+
+
+def test_migrations_create_exactly_the_models(settings: Settings) -> None:  # noqa: F811
+    with engine_for(settings.database).connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def _domain_document() -> DomainDocument:
+    page = Page(number=1, text="Adenocarcinoma.", source=PageSource.PLAIN_TEXT)
+    return DomainDocument(id="d1", filename="a.txt", media_type="text/plain", sha256="0" * 64, pages=[page])
+
+
+def test_transitions_happen_once_whatever_the_redeliveries(settings: Settings, tmp_path: Path) -> None:  # noqa: F811
+    store = FileStore(tmp_path, Fernet.generate_key())
+    writer = store.writer()
+    writer.write(b"Adenocarcinoma.")
+    stored = writer.finish()
+    url = settings.database
+    with session_scope(url) as session:
+        case = state.create_case(session, "owner", "patient")
+        document = state.add_document(session, case, stored, "a.txt", "text/plain")
+        case_id, document_id = case.id, document.id
+    with session_scope(url) as session:
+        first = state.claim_document(session, document_id, max_attempts=3)
+    with session_scope(url) as session:  # a redelivery while the first delivery still runs
+        second = state.claim_document(session, document_id, max_attempts=3)
+    assert first is not None and second is not None and second.attempt == 2
+    with session_scope(url) as session:
+        assert state.complete_document(session, first, _domain_document(), [])
+    with session_scope(url) as session:
+        assert not state.complete_document(session, second, _domain_document(), [])
+        assert state.claim_document(session, document_id, max_attempts=3) is None
+    with session_scope(url) as session:
+        started = state.start_matching_if_complete(session, case_id)
+    with session_scope(url) as session:
+        assert state.start_matching_if_complete(session, case_id) is None
+    assert started is not None
+    run, _ = started
+    with session_scope(url) as session:
+        assert session.get(state.Case, case_id).stage == CaseStage.MATCHING
+        assert session.get(state.Document, document_id).status == DocumentStatus.DONE
+        kinds = [event.kind for event in session.query(CaseEvent).filter_by(case_id=case_id)]
+    assert kinds.count("document.done") == 1 and kinds.count("case.matching") == 1
+    with session_scope(url) as session:  # a task of an older run cannot finish a newer one
+        assert state.case_inputs(session, case_id, run - 1) is None
+        assert state.case_inputs(session, case_id, run) is not None
+
+
+def test_sweeper_sees_only_work_idle_longer_than_the_timeout(settings: Settings, tmp_path: Path) -> None:  # noqa: F811
+    store = FileStore(tmp_path, Fernet.generate_key())
+    writer = store.writer()
+    writer.write(b"Stage IIIA.")
+    stored = writer.finish()
+    with session_scope(settings.database) as session:
+        case = state.create_case(session, "owner", "bulk")
+        document = state.add_document(session, case, stored, "b.txt", "text/plain")
+        document_id = document.id
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(settings.database) as session:
+        assert (document_id, "bulk") not in state.stale_work(session, now - dt.timedelta(minutes=5)).documents
+        assert (document_id, "bulk") in state.stale_work(session, now + dt.timedelta(seconds=1)).documents
