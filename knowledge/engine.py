@@ -263,7 +263,7 @@ def _record(kb: KnowledgeBase, profile: PatientProfile, finding: Finding | None)
         return ""
     first = finding.evidence[0]
     quote = " ".join(first.quote.split())
-    document = profile.document_name(first.document_id)
+    document = profile.document_label(first.document_id)
     return kb.meta.record_citation.format(document=document, page=first.page, quote=quote)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from extractors import biomarkers, cancer_type, identity, ingest, nlp, staging, treatments
+from extractors import biomarkers, cancer_type, document_info, identity, ingest, nlp, staging, treatments
 from knowledge.lint import check_kb
 
 CHECKS: dict[str, Callable[[], list[str]]] = {
@@ -15,6 +15,7 @@ CHECKS: dict[str, Callable[[], list[str]]] = {
     "extractors/nlp": nlp.lint,
     "extractors/ingest": ingest.lint,
     "extractors/identity": identity.lint,
+    "extractors/document_info": document_info.lint,
     "knowledge": check_kb,
 }
 

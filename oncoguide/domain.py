@@ -217,6 +217,14 @@ class DocumentRef(Model):
 
     id: str
     filename: str
+    kind: str | None = Field(default=None, description="how guidance names it: pathology report, ...")
+    date: dt.date | None = None
+
+    def label(self) -> str:
+        """ "pathology report of 18 February 2026", or the file name where the kind is unknown."""
+        if self.kind is None:
+            return f"record {self.filename}"
+        return f"{self.kind} of {self.date.day} {self.date:%B %Y}" if self.date else self.kind
 
 
 class PatientProfile(Model):
@@ -235,8 +243,8 @@ class PatientProfile(Model):
     treatments: list[Finding] = Field(default_factory=list)
     documents: list[DocumentRef] = Field(default_factory=list)
 
-    def document_name(self, document_id: str) -> str:
-        return next((d.filename for d in self.documents if d.id == document_id), document_id)
+    def document_label(self, document_id: str) -> str:
+        return next((d.label() for d in self.documents if d.id == document_id), f"record {document_id}")
 
 
 # --- guidance --------------------------------------------------------------------------------

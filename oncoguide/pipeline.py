@@ -14,6 +14,7 @@ from pathlib import Path
 
 from extractors.base import PageText
 from extractors.biomarkers import receptor_result
+from extractors.document_info import describe
 from extractors.findings import extract_document
 from extractors.identity import distinct_patients
 from extractors.ingest import Limits, read_document
@@ -23,7 +24,6 @@ from oncoguide.domain import (
     Analysis,
     BiomarkerResult,
     Document,
-    DocumentRef,
     Finding,
     Page,
     PageSource,
@@ -47,8 +47,7 @@ def read_and_extract(
 
 def profile_of(documents: Sequence[Document], findings: Sequence[Finding]) -> PatientProfile:
     pages = [PageText.of(document.id, page) for document in documents for page in document.pages if page.text]
-    refs = [DocumentRef(id=document.id, filename=document.filename) for document in documents]
-    return reconcile(findings, pages, refs)
+    return reconcile(findings, pages, [describe(document) for document in documents])
 
 
 class MixedPatients(ValueError):

@@ -79,7 +79,7 @@ def treatment_text(finding: Finding) -> str:
 
 def _where(profile: PatientProfile, evidence: list[Evidence]) -> str:
     """Each document and page once: "pathology.pdf p.1; ngs.pdf p.2"."""
-    places = dict.fromkeys(f"{profile.document_name(e.document_id)} p.{e.page}" for e in evidence)
+    places = dict.fromkeys(f"{profile.document_label(e.document_id)}, page {e.page}" for e in evidence)
     return "; ".join(places)
 
 

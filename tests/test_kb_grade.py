@@ -27,7 +27,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_record_quotes_are_left_out_of_the_measure() -> None:
     kb = load_kb()
     quote = "Histologic grade: moderately differentiated adenocarcinoma, pathologic stage pT2aN2M1c"
-    text = f"Your records give stage IVB. Your records (pathology.pdf, page 2) say: “{quote}”."
+    text = f"Your records give stage IVB. “{quote}”, says your pathology report of 3 March 2025, page 2."
     assert patient_text(text, kb) == "Your records give stage IVB."
     assert reading_grade(patient_text(text, kb)) < reading_grade(text)
 

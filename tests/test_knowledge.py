@@ -571,7 +571,7 @@ def test_unknown_stage_is_missing_and_asked_never_guessed() -> None:
 def test_every_statement_cites_a_source_and_record_quotes_come_from_evidence() -> None:
     guidance = build_guidance(lung())
     kras = next(s for s in guidance.sections[2].statements if s.rule_id == "biomarkers.kras")
-    assert "(doc-1, page 2)" in kras.text and "“KRAS p.G12C positive”" in kras.text
+    assert "says your record doc-1, page 2." in kras.text and "“KRAS p.G12C positive”" in kras.text
     assert kras.evidence and kras.facts
     assert all(s.sources for sec in guidance.sections for s in sec.statements)
 

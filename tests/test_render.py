@@ -137,7 +137,7 @@ def test_pdf_shows_the_statements_and_where_they_were_found() -> None:
     kras = next(s for s in analysis.guidance.sections[2].statements if s.rule_id == "biomarkers.kras")
     # Typographic quotes become plain ones in the PDF's core font.
     assert kras.text.replace("“", '"').replace("”", '"') in text
-    assert "Found in: doc-1 p.2" in text
+    assert "Found in: record doc-1, page 2" in text
     assert "Stage: IVB (pT2a pN2 pM1c; stated in the records)" in text
 
 
