@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.base import PageText
+from extractors.phrase_regex import phrase_trie
 from oncoguide.domain import Basis, Finding, FindingKind
 from oncoguide.paths import ONCOTREE
 
@@ -191,24 +192,7 @@ def _key(text: str) -> str:
 
 
 def _phrase_trie_regex(phrases: Iterable[str]) -> str:
-    """One regex for many phrases, factored by common prefixes so each position costs little."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for token in re.split(f"({_SEP_CHARS}+)", phrase.lower().strip()):
-            pieces = [_SEP] if re.fullmatch(f"{_SEP_CHARS}+", token) else [re.escape(ch) for ch in token]
-            for piece in pieces:
-                node = node.setdefault(piece, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alternatives = [piece + build(child) for piece, child in node.items() if piece]
-        if not alternatives:
-            return ""
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
+    return phrase_trie((p.lower() for p in phrases), f"{_SEP_CHARS}+", _SEP)
 
 
 def _phrases_regex(phrases: Iterable[str]) -> str:

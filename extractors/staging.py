@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -163,6 +164,9 @@ class ExtentRule(_Model):
     name: str
     applies_to: list[str] = Field(min_length=1)
     levels: list[ExtentLevel] = Field(min_length=1)  # shallow to deep
+
+
+_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, StageTable)
 
 
 class StagingData(_Model):
@@ -514,11 +518,16 @@ def _uncounted_examined(page: PageText, counts: Sequence[_NodeCount]) -> bool:
     )
 
 
+def _rule_for(rules: Sequence[_Rule], cancer_code: str) -> _Rule | None:
+    """The first rule that applies to the cancer's code or one of its OncoTree ancestors."""
+    chain = lineage(cancer_code)
+    return next((rule for rule in rules if any(code in rule.applies_to for code in chain)), None)
+
+
 def _n_for_count(involved: int, cancer_code: str) -> str | None:
     if involved == 0:
         return "N0"
-    chain = lineage(cancer_code)
-    rule = next((r for r in _compiled().data.node_count_bands if any(c in r.applies_to for c in chain)), None)
+    rule = _rule_for(_compiled().data.node_count_bands, cancer_code)
     band = rule and next(
         (b for b in rule.bands if b.min <= involved and (b.max is None or involved <= b.max)), None
     )
@@ -560,9 +569,8 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
 
 def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
     """T from the largest tumour size where the cancer's T depends on size alone and nothing raises it."""
-    chain = lineage(cancer_code)
     compiled = _compiled()
-    rule = next((r for r in compiled.data.t_from_size if any(c in r.applies_to for c in chain)), None)
+    rule = _rule_for(compiled.data.t_from_size, cancer_code)
     if rule is None:
         return None
     sizes: list[tuple[float, PageText, int, int]] = []
@@ -595,9 +603,8 @@ def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding |
 
 def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
     """T from the deepest layer the tumour is said to reach, for cancers whose T is depth of invasion."""
-    chain = lineage(cancer_code)
     compiled = _compiled()
-    rule = next((r for r in compiled.data.t_from_extent if any(c in r.applies_to for c in chain)), None)
+    rule = _rule_for(compiled.data.t_from_extent, cancer_code)
     if rule is None:
         return None
     deepest: tuple[int, PageText, int, int] | None = None
@@ -664,14 +671,6 @@ def _edition(pages: Sequence[PageText]) -> int | None:
     return None
 
 
-def _table_for(cancer_code: str) -> StageTable | None:
-    chain = lineage(cancer_code)
-    for table in _compiled().data.tables:
-        if any(code in table.applies_to for code in chain):
-            return table
-    return None
-
-
 def _matches(entry: str, value: str) -> bool:
     return entry == "any" or value.startswith(entry)
 
@@ -728,7 +727,7 @@ def derive_stage_group(
     assume_n0: bool = False,
 ) -> Finding | None:
     """The stage group that T, N and M make in the cancer's table, or None where they do not decide it."""
-    table = _table_for(cancer_code)
+    table = _rule_for(_compiled().data.tables, cancer_code)
     used = [f for f in (t, n, m) if f is not None]
     if table is None or not used:
         return None

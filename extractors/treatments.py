@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from extractors.base import PageText
 from extractors.nlp import Section, section_at, sections
 from extractors.nlp.rules import context_rules
+from extractors.phrase_regex import phrase_trie
 from oncoguide.domain import (
     DrugClass,
     Finding,
@@ -176,24 +177,7 @@ def _is_exact(phrase: str) -> bool:
 
 
 def _trie(phrases: Iterable[str]) -> str:
-    """One regex for many phrases, factored by prefix; a longer phrase is tried before its prefix."""
-    root: dict = {}
-    for phrase in phrases:
-        node = root
-        for token in re.split(f"({_SEP})", phrase.strip()):
-            pieces = [_SEP] if re.fullmatch(_SEP, token) else [re.escape(ch) for ch in token]
-            for piece in pieces:
-                node = node.setdefault(piece, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alternatives = [piece + build(child) for piece, child in node.items() if piece]
-        if not alternatives:
-            return ""
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(root)
+    return phrase_trie(phrases, _SEP, _SEP)
 
 
 def _alternation(patterns: Iterable[str]) -> str:
