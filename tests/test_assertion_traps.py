@@ -88,6 +88,7 @@ TRAPS: list[tuple[str, Assertion]] = [
     ("Zero of twelve nodes; [[metastasis]] not identified.", N),
     ("[[Lymphovascular invasion]]: not identified.", N),
     ("[[Perineural invasion]] is not identified.", N),
+    ("[[Vascular invasion]]: No. Bile duct invasion: No.", N),
     ("[[Angiolymphatic invasion]] not seen.", N),
     ("[[Residual carcinoma]] not identified after therapy.", N),
     ("EGFR [[mutation]] not detected.", N),
