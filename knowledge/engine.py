@@ -125,9 +125,42 @@ class _Case:
         return any(f.biomarker.result not in _NO_RESULT for f in self.results(marker))
 
     def metastatic(self) -> bool:
+        """Stage IV or M1; else, when neither a stage nor M is known, a distant metastatic site.
+
+        A stated stage 0-III or M0 wins over a site mention, and lymph nodes alone do not count: most
+        node mentions of a pathology report ("sentinel node") are regional spread, not distant.
+        """
         m = _value(self.profile.m) or ""
         stage = self.stage or ""
-        return stage.startswith("IV") or m.startswith("M1") or bool(self.profile.metastatic_sites)
+        if stage.startswith("IV") or m.startswith("M1"):
+            return True
+        if stage or m:
+            return False
+        sites = self.profile.metastatic_sites
+        return any(site.assertion in _COUNTING and site.value != "LYMPH_NODE" for site in sites)
+
+    def site_groups(self) -> set[str]:
+        """The sites.yaml groups the primary site falls in: by the cancer type (rectal cancer is always
+        left-sided), or by the words of the site and its evidence. A site whose words place it in two
+        groups (left and right) is in none: that is for the care team to settle, not for us."""
+        by_type = {gid for gid, g in self.kb.site_groups.items() if set(g.cancer_types) & set(self.lineage)}
+        if by_type:
+            return by_type
+        site = self.profile.primary_site
+        if site.status != FieldStatus.KNOWN:
+            return set()
+        findings = [f for f in (site.chosen, *site.supporting) if f is not None]
+        words = " ".join(
+            [site.value or "", site.display or ""]
+            + [text for f in findings for text in (f.value, f.display, *(e.quote for e in f.evidence))]
+        )
+        text = " " + " ".join(re.findall(r"[a-z]+", words.lower())) + " "
+        groups = {
+            gid
+            for gid, group in self.kb.site_groups.items()
+            if any(f" {' '.join(re.findall(r'[a-z]+', phrase.lower()))} " in text for phrase in group.phrases)
+        }
+        return groups if len(groups) == 1 else set()
 
 
 def _biomarker_matches(case: _Case, finding: Finding, condition: BiomarkerCondition) -> bool:
@@ -237,6 +270,19 @@ def _match(rule: Rule, case: _Case) -> _Match | None:
         if not found.untested:
             return None
         found.facts.append("no result for " + ", ".join(found.untested))
+    if when.primary_site_in or when.primary_site_not_in:
+        groups = case.site_groups()
+        inside = [g for g in when.primary_site_in if g in groups]
+        if when.primary_site_in and not inside:
+            return None
+        if any(g in groups for g in when.primary_site_not_in):
+            return None
+        for group in inside:
+            found.facts.append(f"primary site in {group}")
+            if p.primary_site.chosen is not None:
+                found.findings.append(p.primary_site.chosen)
+        if when.primary_site_not_in:
+            found.facts.append("primary site not in " + ", ".join(when.primary_site_not_in))
     for condition in when.treatments:
         hits = [f for f in case.treatments if _treatment_matches(f, condition)]
         if not hits:

@@ -170,6 +170,10 @@ def _code_problems(kb: KnowledgeBase) -> Iterator[str]:
     for code in kb.meta.organ_names:
         if code not in tissues:
             yield f"meta.yaml: organ_names: {code} is not an OncoTree tissue"
+    for group_id, group in kb.site_groups.items():
+        for code in group.cancer_types:
+            if code not in tree or (released is not None and code not in released):
+                yield f"sites.yaml: {group_id}: {code} is not a known OncoTree code"
 
 
 def _text_problems(where: str, text: str) -> Iterator[str]:
@@ -222,6 +226,9 @@ def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[str]:
     for marker in _marker_refs(rule):
         if marker not in kb.markers:
             yield f"rule {rule.id}: unknown marker {marker} (not in markers.yaml)"
+    for group in [*rule.when.primary_site_in, *rule.when.primary_site_not_in]:
+        if group not in kb.site_groups:
+            yield f"rule {rule.id}: unknown site group {group} (not in sites.yaml)"
     if rule.for_each == "untested_marker" and not rule.when.untested:
         yield f"rule {rule.id}: for_each untested_marker needs `untested` markers"
     if rule.for_each == "biomarker" and not rule.when.biomarkers:

@@ -4,6 +4,7 @@ A knowledge base is a directory (`knowledge/kb` by default; tests point the load
 - `meta.yaml`: version, disclaimer, section titles, the record-citation template, organ names;
 - `sources.yaml`: every citable source (NCI, FDA, OncoTree, HGNC, ClinicalTrials.gov);
 - `markers.yaml`: the biomarkers rules may name, with the spellings the extractors use;
+- `sites.yaml`: named groups of primary sites (left-sided colorectal ...) that rules may name;
 - `rules/*.yaml`: rules, each a declarative condition over the profile and the statements it adds;
 - `passages/*.yaml`: general answers that `oncoguide ask` retrieves, each with its sources;
 - `ask.yaml`: how `oncoguide ask` finds a passage and when it declines.
@@ -99,6 +100,22 @@ class MarkersFile(_Strict):
     markers: dict[str, Marker]
 
 
+class SiteGroup(_Strict):
+    """Primary sites that count as one group, such as the left side of the colon and the rectum."""
+
+    display: str = Field(description="the group in plain words: the left side of the colon or the rectum")
+    phrases: list[str] = Field(
+        min_length=1, description="words that place a primary site in the group (sigmoid colon, cecum)"
+    )
+    cancer_types: list[str] = Field(
+        default_factory=list, description="OncoTree codes whose primary site is always in the group (READ)"
+    )
+
+
+class SitesFile(_Strict):
+    site_groups: dict[str, SiteGroup]
+
+
 # --- rules -----------------------------------------------------------------------------------
 
 
@@ -148,6 +165,13 @@ class When(_Strict):
     any_biomarker: bool | None = Field(default=None, description="the records name any biomarker result")
     not_positive: list[str] = Field(default_factory=list, description="none of these markers is positive")
     untested: list[str] = Field(default_factory=list, description="some of these markers has no result")
+    primary_site_in: list[str] = Field(
+        default_factory=list, description="sites.yaml groups: the primary site falls in one of these"
+    )
+    primary_site_not_in: list[str] = Field(
+        default_factory=list,
+        description="sites.yaml groups: the primary site is unknown, unclear or in none of these",
+    )
     treatments: list[TreatmentCondition] = Field(default_factory=list)
     no_treatment: list[TreatmentCondition] = Field(default_factory=list, description="none of these matches")
 
@@ -217,6 +241,7 @@ class KnowledgeBase(_Strict):
     meta: Meta
     sources: dict[str, SourceEntry]
     markers: dict[str, Marker]
+    site_groups: dict[str, SiteGroup] = Field(default_factory=dict)
     rules: tuple[Rule, ...]  # sorted by section order, then id: the order of the output
     passages: tuple[Passage, ...] = ()  # sorted by id
     ask: AskConfig | None = None
@@ -255,6 +280,8 @@ def read_kb(directory: Path) -> tuple[KnowledgeBase | None, list[str]]:
     meta = _read(directory / "meta.yaml", Meta, problems)
     sources = _read(directory / "sources.yaml", SourcesFile, problems)
     markers = _read(directory / "markers.yaml", MarkersFile, problems)
+    sites_path = directory / "sites.yaml"
+    sites = _read(sites_path, SitesFile, problems) if sites_path.exists() else None
     rule_files = sorted((directory / "rules").glob("*.yaml"))
     if not rule_files:
         problems.append("rules/: no rule files")
@@ -292,6 +319,7 @@ def read_kb(directory: Path) -> tuple[KnowledgeBase | None, list[str]]:
             meta=meta,
             sources={entry.id: entry for entry in sources.sources},
             markers=markers.markers,
+            site_groups=sites.site_groups if sites is not None else {},
             rules=tuple(sorted(rules, key=lambda rule: (section_order.index(rule.section), rule.id))),
             passages=tuple(sorted(passages, key=lambda passage: passage.id)),
             ask=ask,

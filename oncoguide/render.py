@@ -8,6 +8,7 @@ would turn a quote into markup; the PDF draws text only (fpdf2's core fonts, no 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache, partial
 
 from fpdf import FPDF
@@ -69,6 +70,35 @@ def biomarker_text(finding: Finding) -> str:
     return " ".join(filter(None, parts)) + f": {b.result.value.replace('_', ' ')}"
 
 
+@dataclass(frozen=True)
+class BiomarkerRow:
+    """One biomarker as the tables show it: marker, result, value (change, score, number), where found."""
+
+    marker: str
+    result: str
+    value: str
+    where: str
+
+
+def biomarker_rows(profile: PatientProfile) -> list[BiomarkerRow]:
+    rows = []
+    for finding in profile.biomarkers:
+        b = finding.biomarker
+        if b is None:
+            continue
+        number = f"{b.value:g}{' ' + b.unit if b.unit else ''}" if b.value is not None else None
+        value = ", ".join(filter(None, (b.alteration, b.score and f"score {b.score}", number)))
+        rows.append(
+            BiomarkerRow(
+                marker=b.marker,
+                result=b.result.value.replace("_", " "),
+                value=value or "-",
+                where=_where(profile, finding.evidence) or "-",
+            )
+        )
+    return rows
+
+
 def treatment_text(finding: Finding) -> str:
     t = finding.treatment
     if t is None:
@@ -117,6 +147,21 @@ def _md_statement(profile: PatientProfile, statement: Statement) -> list[str]:
     return lines
 
 
+def _md_biomarkers(profile: PatientProfile) -> list[str]:
+    """The biomarkers as a Markdown table (a caption line above it, as Markdown has no caption)."""
+    rows = biomarker_rows(profile)
+    if not rows:
+        return [f"Biomarkers: {_NOT_FOUND}"]
+    lines = [
+        "**Biomarkers found in your records**",
+        "",
+        "| Marker | Result | Value | Where found |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {_md(r.marker)} | {_md(r.result)} | {_md(r.value)} | {_md(r.where)} |" for r in rows]
+    return lines
+
+
 def render_markdown(analysis: Analysis) -> str:
     profile, guidance = analysis.profile, analysis.guidance
     lines = [
@@ -128,8 +173,9 @@ def render_markdown(analysis: Analysis) -> str:
         "",
         f"- Cancer type: {_md(_field(profile.cancer_type))}",
         f"- Stage: {_md(stage_line(analysis))}",
-        *(f"- Biomarker: {_md(biomarker_text(f))}" for f in profile.biomarkers),
         *(f"- Treatment: {_md(treatment_text(f))}" for f in profile.treatments),
+        "",
+        *_md_biomarkers(profile),
     ]
     for section in guidance.sections:
         if section.statements:
@@ -167,7 +213,7 @@ def render_html(analysis: Analysis) -> str:
             guidance=analysis.guidance,
             cancer_type=_field(analysis.profile.cancer_type),
             stage=stage_line(analysis),
-            biomarkers=[biomarker_text(f) for f in analysis.profile.biomarkers],
+            biomarkers=biomarker_rows(analysis.profile),
             treatments=[treatment_text(f) for f in analysis.profile.treatments],
             where=partial(_where, analysis.profile),
             generated_at=analysis.generated_at.strftime("%Y-%m-%d"),
@@ -236,11 +282,16 @@ def render_pdf(analysis: Analysis) -> bytes:
     facts = [
         ("Cancer type", _field(profile.cancer_type)),
         ("Stage", stage_line(analysis)),
-        ("Biomarkers", "; ".join(map(biomarker_text, profile.biomarkers)) or _NOT_FOUND),
         ("Treatments", "; ".join(map(treatment_text, profile.treatments)) or _NOT_FOUND),
     ]
     for label, value in facts:
         _pdf_block(pdf, f"{label}: {value}")
+    rows = biomarker_rows(profile)
+    _pdf_block(pdf, "Biomarkers:" if rows else f"Biomarkers: {_NOT_FOUND}")
+    for row in rows:
+        _pdf_block(
+            pdf, f"- {row.marker}: {row.result}; value: {row.value}; found in: {row.where}", size=10, height=5
+        )
     for section in guidance.sections:
         if not section.statements:
             continue

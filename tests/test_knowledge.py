@@ -67,6 +67,14 @@ def treatment(agent: str, drug_class: str, status: str = "received") -> Finding:
     )
 
 
+def primary_site(quote: str, value: str = "colon") -> ProfileField:
+    """A primary site as the extractors give it: the lexicon's key, and the record's words as evidence."""
+    chosen = Finding(
+        kind=FindingKind.PRIMARY_SITE, value=value, display=value.capitalize(), evidence=evidence(quote)
+    )
+    return ProfileField(status=FieldStatus.KNOWN, value=value, display=chosen.display, chosen=chosen)
+
+
 def profile(
     code: str | None, organ: str | None, stage: str | None, tnm: tuple[str, str, str] | None = None, **lists
 ) -> PatientProfile:
@@ -148,12 +156,13 @@ def breast_her2_low_metastatic() -> PatientProfile:
 
 
 def colorectal() -> PatientProfile:
-    """Colon adenocarcinoma IVA, KRAS/NRAS/BRAF wild-type, MSS, HER2 not amplified."""
+    """Sigmoid colon adenocarcinoma IVA, KRAS/NRAS/BRAF wild-type, MSS, HER2 not amplified."""
     return profile(
         "COAD",
         "BOWEL",
         "IVA",
         ("T3", "N1b", "M1a"),
+        primary_site=primary_site("Sigmoid colon"),
         biomarkers=[
             marker("KRAS", "negative"),
             marker("NRAS", "negative"),
@@ -288,6 +297,79 @@ def melanoma_braf() -> PatientProfile:
     return profile("SKCM", "SKIN", "IIIC", biomarkers=[marker("BRAF", "positive", alteration="p.V600K")])
 
 
+# --- issue 4's second part: NRG1, sidedness, stage-specific testing, other staging systems -------
+
+
+def lung_nrg1() -> PatientProfile:
+    return profile("LUAD", "LUNG", "IVA", biomarkers=[marker("NRG1", "positive", alteration="fusion")])
+
+
+def pancreas_nrg1() -> PatientProfile:
+    return profile("PAAD", "PANCREAS", "IV", biomarkers=[marker("NRG1", "positive", alteration="fusion")])
+
+
+def colorectal_right_sided() -> PatientProfile:
+    """Cecum adenocarcinoma IVB, RAS and BRAF wild-type: the side gives a question, not the antibodies."""
+    return profile(
+        "COAD",
+        "BOWEL",
+        "IVB",
+        primary_site=primary_site("cecum"),
+        biomarkers=[marker("KRAS", "negative"), marker("NRAS", "negative"), marker("BRAF", "negative")],
+    )
+
+
+def colon_early() -> PatientProfile:
+    """Stage IIA colon cancer after surgery, no MSI or MMR result."""
+    return profile(
+        "COAD",
+        "BOWEL",
+        "IIA",
+        ("T3", "N0", "M0"),
+        treatments=[treatment("right hemicolectomy", "other")],
+    )
+
+
+def breast_early_node_negative() -> PatientProfile:
+    """ER-positive, HER2-negative, node-negative stage IA breast cancer: a recurrence-score question."""
+    return profile(
+        "IDC",
+        "BREAST",
+        "IA",
+        ("T1c", "N0", "M0"),
+        biomarkers=[
+            marker("ER", "positive"),
+            marker("PR", "positive"),
+            marker("HER2", "negative", score="0"),
+        ],
+    )
+
+
+def breast_triple_negative() -> PatientProfile:
+    return profile(
+        "IDC",
+        "BREAST",
+        "IIB",
+        biomarkers=[
+            marker("ER", "negative"),
+            marker("PR", "negative"),
+            marker("HER2", "negative", score="0"),
+        ],
+    )
+
+
+def lymphoma() -> PatientProfile:
+    return profile("DLBCLNOS", "LYMPH", None)
+
+
+def glioblastoma() -> PatientProfile:
+    return profile("GB", "BRAIN", None)
+
+
+def ovarian() -> PatientProfile:
+    return profile("HGSOC", "OVARY", "IIIC")
+
+
 def stage_conflict() -> PatientProfile:
     conflict = ProfileField(
         status=FieldStatus.CONFLICT,
@@ -328,6 +410,15 @@ PROFILES = {
     "colorectal_her2": colorectal_her2,
     "prostate_hrr_psma": prostate_hrr_psma,
     "melanoma_braf": melanoma_braf,
+    "lung_nrg1": lung_nrg1,
+    "pancreas_nrg1": pancreas_nrg1,
+    "colorectal_right_sided": colorectal_right_sided,
+    "colon_early": colon_early,
+    "breast_early_node_negative": breast_early_node_negative,
+    "breast_triple_negative": breast_triple_negative,
+    "lymphoma": lymphoma,
+    "glioblastoma": glioblastoma,
+    "ovarian": ovarian,
 }
 
 
@@ -433,6 +524,47 @@ EXPECTED = [
     ("melanoma", "missing.tests.melanoma", True),
     ("melanoma", "questions.testing.melanoma", True),
     ("melanoma", "treatment_approaches.melanoma.braf_v600", False),
+    # NRG1 fusion: lung and pancreas cancers that have spread, and only with the fusion found
+    ("lung_nrg1", "treatment_approaches.nrg1", True),
+    ("pancreas_nrg1", "treatment_approaches.nrg1", True),
+    ("lung_nrg1", "biomarkers.alk_ros1_ret_ntrk", True),
+    ("lung_ros1", "treatment_approaches.nrg1", False),
+    ("pancreas_nrg1", "about.cancer_type", True),
+    # colorectal sidedness: the antibodies for a left-sided primary (or rectal cancer), else a question
+    ("colorectal", "questions.colorectal.sidedness", False),
+    ("colorectal_right_sided", "treatment_approaches.colorectal.ras_wild_type", False),
+    ("colorectal_right_sided", "questions.colorectal.sidedness", True),
+    ("colorectal_braf", "questions.colorectal.sidedness", False),  # BRAF V600E: not wild-type
+    # stage-specific testing
+    ("breast_early_node_negative", "questions.testing.breast_recurrence_score", True),
+    ("breast", "questions.testing.breast_recurrence_score", False),  # N not in the records
+    ("breast_triple_negative", "questions.testing.breast_recurrence_score", False),
+    ("breast_her2_low_metastatic", "questions.testing.breast_recurrence_score", False),
+    ("colon_early", "missing.tests.colorectal_mmr", True),
+    ("colon_early", "questions.testing.colorectal_mmr", True),
+    ("colon_early", "missing.tests.colorectal", False),  # the metastatic panel is not asked
+    ("colorectal", "missing.tests.colorectal_mmr", False),
+    # triple-negative breast cancer
+    ("breast_triple_negative", "biomarkers.triple_negative", True),
+    ("breast_her2_low_metastatic", "biomarkers.triple_negative", True),  # ER, PR negative; HER2 2+
+    ("breast", "biomarkers.triple_negative", False),
+    # goals by stage
+    ("colon_early", "goals.cure", True),
+    ("ovarian", "goals.cure", True),
+    ("lung", "goals.cure", False),
+    ("lung", "goals.control", True),
+    ("breast", "goals.control", False),
+    ("lymphoma", "goals.stage_unknown", True),
+    ("lung", "goals.stage_unknown", False),
+    ("unknown", "goals.stage_unknown", True),
+    # cancers staged another way
+    ("lymphoma", "stage.system.blood", True),
+    ("glioblastoma", "stage.system.cns", True),
+    ("ovarian", "stage.system.figo", True),
+    ("lung", "stage.system.blood", False),
+    ("lymphoma", "stage.system.figo", False),
+    ("breast", "stage.system.figo", False),
+    ("lymphoma", "missing.stage", True),
 ]
 
 
@@ -482,6 +614,7 @@ TARGETED_GROUPS = {
     "treatment_approaches.prostate.hrr": prostate_hrr_psma,
     "treatment_approaches.prostate.psma": prostate_hrr_psma,
     "treatment_approaches.melanoma.braf_v600": melanoma_braf,
+    "treatment_approaches.nrg1": lung_nrg1,
 }
 
 
@@ -509,6 +642,84 @@ def test_targeted_group_needs_its_biomarker_positive(rule_id: str, result: str) 
     ]
     assert changed != base.biomarkers
     assert rule_id not in fired(build_guidance(base.model_copy(update={"biomarkers": changed})))
+
+
+def _wild_type_colorectal(code: str, site: ProfileField | None) -> PatientProfile:
+    extra = {"primary_site": site} if site else {}
+    return profile(
+        code,
+        "BOWEL",
+        "IVA",
+        biomarkers=[marker("KRAS", "negative"), marker("NRAS", "negative"), marker("BRAF", "negative")],
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "quote", "left"),
+    [
+        ("COAD", "Sigmoid colon", True),
+        ("COAD", "descending colon, mass at 30 cm", True),
+        ("COAD", "splenic flexure", True),
+        ("READ", None, True),  # rectal cancer is always left-sided
+        ("COADREAD", "rectosigmoid junction", True),
+        ("COAD", "cecum", False),
+        ("COAD", "Ascending colon", False),
+        ("COAD", "transverse colon", False),  # between the sides: asked, not assumed
+        ("COAD", "cecum and sigmoid colon", False),  # two sides named: unclear
+        ("COAD", "colon", False),
+        ("COAD", None, False),  # no site in the records
+    ],
+)
+def test_anti_egfr_statement_needs_a_left_sided_primary(code: str, quote: str | None, left: bool) -> None:
+    rules = fired(build_guidance(_wild_type_colorectal(code, primary_site(quote) if quote else None)))
+    assert ("treatment_approaches.colorectal.ras_wild_type" in rules) is left
+    assert ("questions.colorectal.sidedness" in rules) is not left
+
+
+def test_anti_egfr_statement_needs_braf_tested_and_wild_type() -> None:
+    base = _wild_type_colorectal("COAD", primary_site("sigmoid colon"))
+    no_braf = base.model_copy(update={"biomarkers": base.biomarkers[:2]})
+    rules = fired(build_guidance(no_braf))
+    assert "treatment_approaches.colorectal.ras_wild_type" not in rules
+    assert "missing.tests.colorectal" in rules
+
+
+def test_sidedness_statement_cites_the_site_in_the_records() -> None:
+    guidance = build_guidance(colorectal())
+    texts = [
+        s
+        for s in guidance.sections[3].statements
+        if s.rule_id == "treatment_approaches.colorectal.ras_wild_type"
+    ]
+    assert any("left side" in s.text for s in texts)
+    assert any(e.quote == "Sigmoid colon" for s in texts for e in s.evidence)
+    assert any(s.sources[0].id == "nci.colon_treatment_hp" for s in texts)
+
+
+def _site(value: str) -> Finding:
+    return Finding(kind=FindingKind.METASTATIC_SITE, value=value, display=value, evidence=evidence(value))
+
+
+@pytest.mark.parametrize(
+    ("stage", "m", "sites", "metastatic"),
+    [
+        ("IIA", None, ["LYMPH_NODE"], False),  # a sentinel node of an early cancer is not distant spread
+        ("IIIA", None, ["LIVER"], False),  # a stated stage wins over a site mention
+        (None, "M0", ["LIVER"], False),
+        (None, None, ["LYMPH_NODE"], False),
+        (None, None, ["LIVER"], True),
+        (None, "M1b", [], True),
+        ("IVA", None, [], True),
+    ],
+)
+def test_metastatic_means_stage_iv_m1_or_a_distant_site(stage, m, sites, metastatic) -> None:
+    base = profile("IDC", "BREAST", stage, metastatic_sites=[_site(s) for s in sites])
+    if m:
+        base.m = known(FindingKind.M, m)
+    rules = fired(build_guidance(base))
+    assert ("goals.control" in rules) is metastatic
+    assert ("about.spread_keeps_name" in rules) is metastatic
 
 
 def test_withdrawn_approval_is_said_to_be_withdrawn() -> None:
@@ -667,6 +878,10 @@ BROKEN = {
     "survival": (_set_text("About 30% of people survive."), "forbidden phrase"),
     "survival percent": (_set_text("The 5-year % survival is low."), "forbidden phrase"),
     "life expectancy": (_set_text("Your life expectancy is short."), "forbidden phrase"),
+    "unknown site group": (
+        lambda rule, _: rule["when"].update(primary_site_in=["left_kidney"]),
+        "unknown site group left_kidney",
+    ),
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from test_knowledge import breast, lung, marker, unknown
 
 from knowledge.engine import build_guidance
-from oncoguide.domain import Analysis, PatientProfile
+from oncoguide.domain import Analysis, DocumentRef, PatientProfile
 from oncoguide.render import render_html, render_markdown, render_pdf, render_summary
 
 SCRIPT = "<script>alert('x')</script>"
@@ -96,7 +96,8 @@ def test_summary_names_type_stage_biomarkers_treatments_and_counts() -> None:
     assert "KRAS p.G12C: positive" in text
     assert "PD-L1 60 TPS: positive" in text
     assert "pembrolizumab (immunotherapy): received" in text
-    assert "Treatment approaches described for cancers like yours: 4" in text
+    # about, metastatic, KRAS G12C, PD-L1 high, and the goals of control and comfort
+    assert "Treatment approaches described for cancers like yours: 6" in text
     assert text.lower().count("not medical advice") >= 1
 
 
@@ -157,3 +158,116 @@ def test_analyze_output_writer_writes_the_pdf_as_bytes(tmp_path) -> None:
     )
     assert [path.name for path in written] == ["guidance.pdf", "guidance.md"]
     assert "Your biomarkers" in pdf_text(written[0].read_bytes())
+
+
+# --- the biomarkers table ----------------------------------------------------------------------
+
+
+class _Table(HTMLParser):
+    """The biomarkers table: caption, header cells with their scope, and the rows' cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.caption = ""
+        self.headers: list[tuple[str | None, str]] = []
+        self.rows: list[list[str]] = []
+        self._in: str | None = None
+        self._scope: str | None = None
+        self._text = ""
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("class", "biomarkers") in attrs:
+            self._inside = True
+        if not self._inside:
+            return
+        if tag == "tr":
+            self.rows.append([])
+        if tag in ("caption", "th", "td"):
+            self._in, self._scope, self._text = tag, dict(attrs).get("scope"), ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._inside = False
+        if not self._inside or tag != self._in:
+            return
+        text = " ".join(self._text.split())
+        if tag == "caption":
+            self.caption = text
+        else:
+            self.headers += [(self._scope, text)] if tag == "th" else []
+            self.rows[-1].append(text)
+        self._in = None
+
+
+def test_html_lists_biomarkers_in_an_accessible_table() -> None:
+    page = render_html(analysis_of(lung()))
+    table = _Table()
+    table.feed(page)
+    assert table.caption == "Biomarkers found in your records"
+    assert table.rows[0] == ["Marker", "Result", "Value", "Where found"]
+    assert all(scope == "col" for scope, _ in table.headers[:4])
+    assert all(scope == "row" for scope, _ in table.headers[4:])
+    body = table.rows[1:]
+    assert len(body) == 3  # one row per biomarker of the profile
+    assert ["EGFR", "negative", "-", "record doc-1, page 2"] in body
+    assert ["KRAS", "positive", "p.G12C", "record doc-1, page 2"] in body
+    assert ["PD-L1", "positive", "60 TPS", "record doc-1, page 2"] in body
+    assert "Biomarkers</dt>" not in page  # the table replaces the long line
+    assert "table.biomarkers thead { display: table-header-group; }" in page  # headers repeat on print
+
+
+def test_html_biomarker_table_escapes_record_text_and_names_the_record() -> None:
+    analysis = lung_with_script_quote()
+    analysis.profile.biomarkers[0].biomarker.alteration = SCRIPT
+    analysis.profile.documents = [
+        DocumentRef(id="doc-1", filename="p.pdf", kind="pathology report", date=dt.date(2026, 2, 18))
+    ]
+    page = render_html(analysis)
+    assert SCRIPT not in page and "&lt;script&gt;" in page
+    table = _Table()
+    table.feed(page)
+    assert all(row[3] == "pathology report of 18 February 2026, page 2" for row in table.rows[1:])
+
+
+def test_html_without_biomarkers_says_so_and_has_no_table() -> None:
+    page = render_html(analysis_of(unknown()))
+    assert '<table class="biomarkers">' not in page
+    assert "<dt>Biomarkers</dt><dd>not found in the records</dd>" in page
+
+
+def test_markdown_lists_biomarkers_in_a_table() -> None:
+    text = render_markdown(analysis_of(breast()))
+    lines = text.splitlines()
+    head = lines.index("| Marker | Result | Value | Where found |")
+    assert lines[head - 2] == "**Biomarkers found in your records**"
+    assert lines[head + 1] == "|---|---|---|---|"
+    rows = lines[head + 2 : head + 2 + len(breast().biomarkers)]
+    assert "| ER | positive | 95 % | record doc-1, page 2 |" in rows
+    assert "| HER2 | negative | score 1+ | record doc-1, page 2 |" in rows
+    assert "| BRCA1 | pending | - | record doc-1, page 2 |" in rows
+    assert all(row.count("|") == 5 for row in rows)
+    found = text.split("## What we found in your records")[1].split("\n## ")[0]
+    assert "- Biomarker:" not in found  # the table replaces one line per biomarker
+
+
+def test_markdown_table_escapes_pipes_and_markup_in_record_text() -> None:
+    analysis = lung_with_script_quote()
+    analysis.profile.biomarkers[0].biomarker.alteration = "p.G12C | <b>x</b>"
+    text = render_markdown(analysis)
+    row = next(line for line in text.splitlines() if line.startswith("| KRAS"))
+    assert row.count("|") - row.count("\\|") == 5
+    assert "<b>" not in row
+
+
+def test_markdown_without_biomarkers_says_so() -> None:
+    assert "Biomarkers: not found in the records" in render_markdown(analysis_of(unknown()))
+
+
+def test_pdf_lists_each_biomarker_with_where_it_was_found() -> None:
+    text = pdf_text(render_pdf(analysis_of(lung())))
+    assert "- KRAS: positive; value: p.G12C; found in: record doc-1, page 2" in text
