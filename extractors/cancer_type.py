@@ -34,6 +34,7 @@ _DATA = Path(__file__).with_name("data")
 _SEP_CHARS = r"[\s.,()\-]"
 _SEP = _SEP_CHARS + "*"
 _TISSUE_ROOT = "TISSUE"
+_NODES = "LYMPH"
 
 # Confidence of a mention by how it names the type, then scaled by where it stands.
 _DIRECT = 0.9
@@ -533,7 +534,13 @@ def _histology_findings(scan: _Page, index: int, term: _Term) -> list[Finding]:
     metastatic = bool(lexicon.metastatic_before.search(text[max(0, hit.start - _CUE_REACH) : hit.start]))
     around = _sites_around(scan, index)
     before = next((h for h in reversed(around) if h.end <= hit.start and _is_site(h)), None)
-    if metastatic and before is not None and before.start not in scan.primary_sites:
+    # Carcinoma in a lymph node is regional spread (the N category), not a distant metastatic site.
+    if (
+        metastatic
+        and before is not None
+        and before.start not in scan.primary_sites
+        and _tissue_of(before) != _NODES
+    ):
         findings.append(_metastatic_site(scan, before))
     combos = lexicon.types.histology_at_site.get(term.key, {})
     usable = [h for h in around if _site_of(h) in combos]
