@@ -26,6 +26,7 @@ from extractors.base import PageText
 from oncoguide.domain import Biomarker, BiomarkerResult, Finding, FindingKind
 
 _DATA = Path(__file__).with_name("data") / "biomarkers.yaml"
+_BARE_REACH = 12  # characters after a marker within which a unitless number may be its value
 _WINDOW = 80  # characters after a marker (or a list of markers) read for its result
 _LEAD_IN = 120  # further characters of words that only lead up to a result ("Performed on another specimen")
 _BEFORE = 80  # characters before it searched for a leading cue ("negative for")
@@ -60,6 +61,8 @@ class MarkerSpec(_Model):
     aliases: list[str] = Field(default_factory=list)
     thresholds: dict[str, float] = Field(default_factory=dict)  # unit -> value from which it is positive
     units: list[str] = Field(default_factory=list)  # further units its values may carry
+    bare_unit: str | None = None  # the unit of a number written alone right after the marker
+    bare_max: float | None = None  # the largest such number that can be a value (not a record number)
     amplification_is_result: bool = False  # its amplification is the result itself, not a variant
     ihc_scores: dict[str, BiomarkerResult] = Field(default_factory=dict)
     scores: dict[BiomarkerResult, str] = Field(default_factory=dict)  # result -> score (MSS, pMMR)
@@ -273,16 +276,28 @@ def _alteration_in(phrase: str, compiled: _Compiled) -> tuple[str | None, int]:
 
 
 def _value_in(phrase: str, spec: MarkerSpec, compiled: _Compiled) -> tuple[float, str, bool, int] | None:
-    allowed = {*spec.thresholds, *spec.units}
+    allowed = {*spec.thresholds, *spec.units, spec.bare_unit} - {None}
     if not allowed:
         return None
     unit_names = list(compiled.lexicon.units)
     for match in compiled.value.finditer(phrase):
         named = [k for k, v in match.groupdict().items() if v and k.startswith(("pre_", "post_"))]
-        unit = unit_names[int(named[0].split("_")[1])] if named else ("%" if match.group("pct") else None)
+        unit = (
+            unit_names[int(named[0].split("_")[1])]
+            if named
+            else ("%" if match.group("pct") else spec.bare_unit)
+        )
+        if unit == spec.bare_unit and not named and not _is_bare_value(match, spec):
+            continue
         if unit in allowed:
             return float(match.group("number")), unit, bool(match.group("below")), match.end()
     return None
+
+
+def _is_bare_value(match: re.Match[str], spec: MarkerSpec) -> bool:
+    """A number alone counts only right after its marker and within range ("Recurrence Score: 18")."""
+    limit = spec.bare_max if spec.bare_max is not None else float("inf")
+    return match.start() <= _BARE_REACH and float(match.group("number")) <= limit
 
 
 def _read(

@@ -281,3 +281,17 @@ def test_a_named_variant_replaces_the_gene_level_positive() -> None:
     chosen = biomarkers.select_biomarkers(biomarkers.extract(page))
     kras = [f.biomarker for f in chosen if f.biomarker and f.biomarker.marker == "KRAS"]
     assert [(b.alteration, b.result.value) for b in kras] == [("p.G12C", "positive")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("21-gene Recurrence Score result: 18", 18.0),
+        ("Oncotype DX recurrence score of 25.", 25.0),
+        ("RECURRENCE SCORE ASSAY REPORT. Patient: X. MRN: DEMO-527310", None),  # a record number
+        ("The Recurrence Score is a number from 0 to 100.", None),  # a description of the test
+    ],
+)
+def test_recurrence_score_is_a_number_right_after_its_name(text: str, value: float | None) -> None:
+    found = [f.biomarker for f in biomarkers.extract(PageText("doc", 1, text)) if f.biomarker]
+    assert {b.value for b in found if b.marker == "Recurrence Score"} == ({value} if value else set())

@@ -40,7 +40,7 @@ EXPECTED = {
         },
         "phrases": ["says your pathology report of 18 February 2026, page 1", "sotorasib or adagrasib"],
     },
-    # Breast IDC IIA (T2 N0 M0), ER+/PR+, HER2 1+ (HER2-low), BRCA pending; a sentinel node named.
+    # Breast IDC IIA (T2 N0 M0), ER+/PR+, HER2 1+ (HER2-low), Recurrence Score 18, BRCA pending.
     "breast": {
         "expect": {
             "about.breast.invasive",
@@ -49,7 +49,6 @@ EXPECTED = {
             "biomarkers.her2_low",
             "treatment_approaches.breast.hr_positive_her2_negative",
             "questions.biomarker_pending",
-            "questions.testing.breast_recurrence_score",
         },
         "forbid": {
             "stage.metastatic",
@@ -61,6 +60,7 @@ EXPECTED = {
             "treatment_approaches.breast.germline_brca",  # BRCA results pending
             "treatment_approaches.breast.pik3ca_akt1_pten",
             "biomarkers.triple_negative",
+            "questions.testing.breast_recurrence_score",  # her Recurrence Score (18) is in the records
         },
         "phrases": ["My BRCA1 result was still pending"],
     },
