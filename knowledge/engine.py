@@ -125,17 +125,28 @@ class _Case:
         return any(f.biomarker.result not in _NO_RESULT for f in self.results(marker))
 
     def metastatic(self) -> bool:
-        """Stage IV or M1; else, when neither a stage nor M is known, a distant metastatic site.
+        """M1 or stage IV; else, when neither a stage nor M is known, a distant metastatic site.
+
+        Where a cancer's stage IV includes groups with no distant spread (meta.yaml), stage IV counts
+        only with a distant site that M0 does not contradict.
 
         A stated stage 0-III or M0 wins over a site mention, and lymph nodes alone do not count: most
         node mentions of a pathology report ("sentinel node") are regional spread, not distant.
         """
         m = _value(self.profile.m) or ""
         stage = self.stage or ""
-        if stage.startswith("IV") or m.startswith("M1"):
+        if m.startswith("M1"):
             return True
+        if stage.startswith("IV"):
+            regional = self.kb.meta.stage_iv_without_distant_spread
+            if not any(stage in regional.get(code, ()) for code in self.lineage):
+                return True
+            return m != "M0" and self._distant_site()
         if stage or m:
             return False
+        return self._distant_site()
+
+    def _distant_site(self) -> bool:
         sites = self.profile.metastatic_sites
         return any(site.assertion in _COUNTING and site.value != "LYMPH_NODE" for site in sites)
 

@@ -167,6 +167,9 @@ def _code_problems(kb: KnowledgeBase) -> Iterator[str]:
         for code in rule.when.organs:
             if code not in tissues:
                 yield f"rule {rule.id}: {code} is not an OncoTree tissue"
+    for code in kb.meta.stage_iv_without_distant_spread:
+        if code not in tree:
+            yield f"meta.yaml: stage_iv_without_distant_spread: {code} is not a known OncoTree code"
     for code in kb.meta.organ_names:
         if code not in tissues:
             yield f"meta.yaml: organ_names: {code} is not an OncoTree tissue"

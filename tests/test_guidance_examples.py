@@ -17,7 +17,9 @@ EXPECTED = {
     "lung": {
         "expect": {
             "about.lung.nsclc",
-            "stage.metastatic",
+            "stage.group_iv",
+            "stage.subgroup_iv",
+            "where_it_spreads.lung",
             "goals.control",
             "biomarkers.kras_g12c",
             "treatment_approaches.nsclc.kras_g12c",
@@ -37,21 +39,31 @@ EXPECTED = {
             "treatment_approaches.msi_high_any",
             "missing.stage",
             "goals.cure",
+            "about.lung.squamous",  # adenocarcinoma
+            "tumor_grade.versus_stage",  # no grade in the records
         },
-        "phrases": ["says your pathology report of 18 February 2026, page 1", "sotorasib or adagrasib"],
+        "phrases": [
+            "says your pathology report of 18 February 2026, page 1",
+            "sotorasib or adagrasib",
+            "Stage IVB is a more exact part of stage IV.",
+            "Stage IV and metastatic mean the same thing.",
+        ],
     },
     # Breast IDC IIA (T2 N0 M0), ER+/PR+, HER2 1+ (HER2-low), Recurrence Score 18, BRCA pending.
     "breast": {
         "expect": {
             "about.breast.invasive",
-            "stage.early",
+            "stage.group_ii",
+            "stage.subgroup_ii",
+            "tumor_grade.versus_stage",  # Nottingham grade 2
+            "where_it_spreads.breast",
             "goals.cure",
             "biomarkers.her2_low",
             "treatment_approaches.breast.hr_positive_her2_negative",
             "questions.biomarker_pending",
         },
         "forbid": {
-            "stage.metastatic",
+            "stage.group_iv",
             "goals.control",
             "about.spread_keeps_name",  # the sentinel node is not spread to far parts of the body
             "treatment_approaches.about_metastatic",
@@ -60,15 +72,20 @@ EXPECTED = {
             "treatment_approaches.breast.germline_brca",  # BRCA results pending
             "treatment_approaches.breast.pik3ca_akt1_pten",
             "biomarkers.triple_negative",
+            "treatment_approaches.breast.tnbc_sacituzumab",
+            "treatment_approaches.breast.tnbc_pdl1",
             "questions.testing.breast_recurrence_score",  # her Recurrence Score (18) is in the records
         },
-        "phrases": ["My BRCA1 result was still pending"],
+        "phrases": ["My BRCA1 result was still pending", "Grade and stage are not the same."],
     },
     # Sigmoid colon adenocarcinoma IVA, KRAS/NRAS/BRAF wild-type, MSS, HER2 negative, after FOLFOX.
     "colorectal": {
         "expect": {
             "about.colorectal",
-            "stage.metastatic",
+            "stage.group_iv",
+            "stage.subgroup_iv",
+            "where_it_spreads.colorectal",
+            "tumor_grade.versus_stage",  # G2
             "goals.control",
             "treatment_approaches.colorectal.ras_wild_type",
             "glossary.wild_type",
@@ -81,6 +98,7 @@ EXPECTED = {
             "treatment_approaches.colorectal.her2",
             "missing.tests.colorectal",
             "goals.cure",
+            "about.rectal",  # sigmoid colon
         },
         "phrases": ["left side of the colon", "panitumumab or cetuximab"],
     },

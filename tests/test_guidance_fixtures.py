@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from test_knowledge import marker, primary_site, profile, treatment
+from test_knowledge import known, marker, primary_site, profile, treatment
 
 from knowledge.engine import build_guidance
-from oncoguide.domain import Guidance, PatientProfile
+from knowledge.rules import load_kb
+from oncoguide.domain import FindingKind, Guidance, PatientProfile
 
 # Every rule that names a treatment for a biomarker-defined group: none may fire unless the row's
 # biomarker is positive; each row's `expect` lists the ones that must fire for it.
@@ -43,6 +44,7 @@ TARGETED = frozenset(
         "treatment_approaches.breast.pik3ca_akt1_pten",
         "treatment_approaches.breast.esr1",
         "treatment_approaches.breast.germline_brca",
+        "treatment_approaches.breast.tnbc_pdl1",
         "treatment_approaches.colorectal.ras_wild_type",
         "treatment_approaches.colorectal.braf_v600e",
         "treatment_approaches.colorectal.kras_g12c",
@@ -71,6 +73,7 @@ class Case:
     stage: str | None
     tnm: tuple[str, str, str] | None = None
     site: str | None = None  # the primary site in the records' words
+    grade: str | None = None  # the grade as the records give it (G2)
     biomarkers: tuple[tuple, ...] = ()  # (marker, result, {details})
     treatments: tuple[tuple[str, str, str], ...] = ()  # (agent, drug class, status)
     expect: frozenset[str] = frozenset()
@@ -82,6 +85,8 @@ class Case:
     def build(self) -> PatientProfile:
         organ = None  # always found from the OncoTree lineage, as for a record that names no organ
         extra = {"primary_site": primary_site(self.site)} if self.site else {}
+        if self.grade:
+            extra["grade"] = known(FindingKind.GRADE, self.grade)
         return profile(
             self.code,
             organ,
@@ -101,7 +106,18 @@ def ids(*names: str) -> frozenset[str]:
 
 
 CURE, CONTROL, UNKNOWN_GOAL = "goals.cure", "goals.control", "goals.stage_unknown"
-STAGE_EARLY, STAGE_III, STAGE_IV = "stage.early", "stage.locally_advanced", "stage.metastatic"
+# What each stage group means (stage.group_*), and a subgroup named as a more exact part of its main
+# group (stage.subgroup_*): IIIA gets both, III only the first.
+STAGE_0, STAGE_I, STAGE_II, STAGE_III, STAGE_IV = (f"stage.group_{g}" for g in ("0", "i", "ii", "iii", "iv"))
+SUB_0, SUB_I, SUB_II, SUB_III, SUB_IV = (f"stage.subgroup_{g}" for g in ("0", "i", "ii", "iii", "iv"))
+STAGE_RULES = ids(STAGE_0, STAGE_I, STAGE_II, STAGE_III, STAGE_IV, SUB_0, SUB_I, SUB_II, SUB_III, SUB_IV)
+GRADE = "tumor_grade.versus_stage"
+SPREAD = {c: f"where_it_spreads.{c}" for c in ("breast", "lung", "colorectal", "prostate", "melanoma")}
+ALL_SPREAD = frozenset(SPREAD.values())
+SACITUZUMAB = "treatment_approaches.breast.tnbc_sacituzumab"
+TNBC_PDL1 = "treatment_approaches.breast.tnbc_pdl1"
+MELANOMA_IO = "treatment_approaches.melanoma.immunotherapy"
+ABOUT_SQUAMOUS, ABOUT_RECTAL = "about.lung.squamous", "about.rectal"
 
 CASES: tuple[Case, ...] = (
     # --- breast -----------------------------------------------------------------------------------
@@ -112,9 +128,14 @@ CASES: tuple[Case, ...] = (
         "0",
         ("Tis", "N0", "M0"),
         biomarkers=(("ER", "positive", {"value": 90.0, "unit": "%"}),),
-        expect=ids(STAGE_EARLY, CURE, "treatment_history.none"),
-        forbid=ids(CONTROL, STAGE_IV, "about.spread_keeps_name", "about.breast.invasive") | TARGETED,
-        phrases=("Stage 0 is an early stage",),
+        expect=ids(STAGE_0, CURE, "treatment_history.none"),
+        forbid=ids(CONTROL, STAGE_IV, SUB_0, "about.spread_keeps_name", "about.breast.invasive", SACITUZUMAB)
+        | TARGETED
+        | ALL_SPREAD,
+        phrases=(
+            "Stage 0 means abnormal cells are found only in the place where they first formed.",
+            "in situ",
+        ),
     ),
     Case(
         "breast_hr_positive_ia_node_negative",
@@ -127,13 +148,15 @@ CASES: tuple[Case, ...] = (
         expect=ids(
             "treatment_approaches.breast.hr_positive_her2_negative",
             "questions.testing.breast_recurrence_score",
-            STAGE_EARLY,
+            STAGE_I,
+            SUB_I,
+            SPREAD["breast"],
             CURE,
             "treatment_history.each",
         ),
         forbid=TARGETED - ids("treatment_approaches.breast.hr_positive_her2_negative")
-        | ids(CONTROL, "biomarkers.her2_low", "missing.tests.breast"),
-        phrases=("lumpectomy as received",),
+        | ids(CONTROL, "biomarkers.her2_low", "missing.tests.breast", GRADE, SACITUZUMAB),
+        phrases=("lumpectomy as received", "Stage IA is a more exact part of stage I."),
     ),
     Case(
         "breast_hr_positive_iiia_node_positive",
@@ -141,15 +164,19 @@ CASES: tuple[Case, ...] = (
         "ILC",
         "IIIA",
         ("T2", "N2a", "M0"),
+        grade="G2",
         biomarkers=(("ER", "positive"), ("PR", "negative"), ("HER2", "negative", {"score": "1+"})),
         treatments=(("letrozole", "hormone", "ongoing"),),
         expect=ids(
             "treatment_approaches.breast.hr_positive_her2_negative",
             "biomarkers.her2_low",
             STAGE_III,
+            SUB_III,
+            GRADE,
             CURE,
         ),
         forbid=ids(
+            SACITUZUMAB,
             "questions.testing.breast_recurrence_score",
             "treatment_approaches.breast.her2_low",  # HER2-low drugs are for cancer that has spread
             "biomarkers.triple_negative",
@@ -190,10 +217,15 @@ CASES: tuple[Case, ...] = (
             "treatment_approaches.breast.her2_ultralow",
             "treatment_approaches.breast.germline_brca",
             "questions.testing.breast_recurrence_score",
+            SACITUZUMAB,  # hormone receptor positive: not triple-negative
+            SUB_IV,
             CURE,
         ),
         missing_biomarkers=True,
-        phrases=("breast cancer that has spread to other places is still breast cancer",),
+        phrases=(
+            "breast cancer that has spread to other places is still breast cancer",
+            "Stage IV and metastatic mean the same thing.",
+        ),
     ),
     Case(
         "breast_triple_negative_iia_untreated",
@@ -202,9 +234,46 @@ CASES: tuple[Case, ...] = (
         "IIA",
         ("T2", "N0", "M0"),
         biomarkers=(("ER", "negative"), ("PR", "negative"), ("HER2", "negative", {"score": "0"})),
-        expect=ids("biomarkers.triple_negative", CURE, "treatment_history.none"),
-        forbid=TARGETED | ids("questions.testing.breast_recurrence_score", "biomarkers.her2_low"),
+        expect=ids("biomarkers.triple_negative", CURE, "treatment_history.none", STAGE_II, SUB_II),
+        forbid=TARGETED
+        | ids("questions.testing.breast_recurrence_score", "biomarkers.her2_low", SACITUZUMAB),
         phrases=("triple-negative",),
+    ),
+    Case(
+        "breast_triple_negative_iv_pdl1_cps_high_treated",
+        "breast_triple_negative",
+        "IDC",
+        "IV",
+        biomarkers=(
+            ("ER", "negative"),
+            ("PR", "negative"),
+            ("HER2", "negative", {"score": "0"}),
+            ("PD-L1", "positive", {"value": 15.0, "unit": "CPS"}),
+        ),
+        treatments=(("paclitaxel", "chemotherapy", "received"),),
+        expect=ids(SACITUZUMAB, TNBC_PDL1, "biomarkers.triple_negative", STAGE_IV, SPREAD["breast"], CONTROL),
+        forbid=TARGETED - ids(TNBC_PDL1) | ids(SUB_IV, CURE),
+        phrases=("sacituzumab govitecan", "pembrolizumab, given with chemotherapy", "(CPS) of 10 or more"),
+    ),
+    Case(
+        "breast_triple_negative_ivb_pdl1_cps_low",
+        "breast_triple_negative",
+        "IDC",
+        "IVB",
+        biomarkers=(
+            ("ER", "negative"),
+            ("PR", "negative"),
+            ("HER2", "negative", {"score": "1+"}),
+            ("PD-L1", "positive", {"value": 5.0, "unit": "CPS"}),
+        ),
+        # HER2 1+ is HER2-low, whose drug is approved for triple-negative cancer too; CPS below 10 gets
+        # no pembrolizumab statement.
+        expect=ids(
+            SACITUZUMAB, "treatment_approaches.breast.her2_low", STAGE_IV, SUB_IV, "treatment_history.none"
+        ),
+        forbid=TARGETED - ids("treatment_approaches.breast.her2_low") | ids(CURE),
+        phrases=("Stage IVB is a more exact part of stage IV.",),
+        forbid_phrases=("pembrolizumab",),
     ),
     Case(
         "breast_receptors_missing_iib",
@@ -227,8 +296,15 @@ CASES: tuple[Case, ...] = (
         ("T2a", "N2", "M1c"),
         biomarkers=(("EGFR", "positive", {"alteration": "p.L858R"}), ("ALK", "negative")),
         treatments=(("osimertinib", "targeted", "ongoing"),),
-        expect=ids("treatment_approaches.nsclc.egfr", "missing.tests.nsclc", STAGE_IV, CONTROL),
-        forbid=TARGETED - ids("treatment_approaches.nsclc.egfr") | ids(CURE),
+        expect=ids(
+            "treatment_approaches.nsclc.egfr",
+            "missing.tests.nsclc",
+            STAGE_IV,
+            SUB_IV,
+            SPREAD["lung"],
+            CONTROL,
+        ),
+        forbid=TARGETED - ids("treatment_approaches.nsclc.egfr") | ids(CURE, ABOUT_SQUAMOUS),
         missing_biomarkers=True,
     ),
     Case(
@@ -238,7 +314,7 @@ CASES: tuple[Case, ...] = (
         "IVA",
         expect=ids("missing.tests.nsclc", "questions.testing.nsclc", "treatment_history.none", CONTROL),
         forbid=TARGETED | ids("biomarkers.about", "trials.biomarker"),
-        phrases=("Has my tumor been tested for EGFR, ALK, ROS1",),
+        phrases=("Has my tumor been tested for EGFR, ALK, ROS1", "NRG1 and PD-L1?", "the NRG1 test"),
         missing_biomarkers=True,
     ),
     Case(
@@ -265,6 +341,7 @@ CASES: tuple[Case, ...] = (
         expect=ids("treatment_approaches.nrg1", "biomarkers.alk_ros1_ret_ntrk", "questions.targeted_option"),
         forbid=TARGETED - ids("treatment_approaches.nrg1"),
         phrases=("zenocutuzumab",),
+        forbid_phrases=("the NRG1 test",),
     ),
     Case(
         "nsclc_squamous_ib_untreated",
@@ -272,8 +349,11 @@ CASES: tuple[Case, ...] = (
         "LUSC",
         "IB",
         ("T2a", "N0", "M0"),
-        expect=ids("about.lung.nsclc", STAGE_EARLY, CURE, "treatment_history.none"),
-        forbid=TARGETED | ids("missing.tests.nsclc", "questions.testing.nsclc", STAGE_IV),
+        expect=ids(
+            "about.lung.nsclc", ABOUT_SQUAMOUS, SPREAD["lung"], STAGE_I, SUB_I, CURE, "treatment_history.none"
+        ),
+        forbid=TARGETED | ids("missing.tests.nsclc", "questions.testing.nsclc", STAGE_IV, MELANOMA_IO),
+        phrases=("squamous cell lung cancer",),
     ),
     Case(
         "nsclc_squamous_ivb_pdl1_high",
@@ -282,7 +362,13 @@ CASES: tuple[Case, ...] = (
         "IVB",
         biomarkers=(("PD-L1", "positive", {"value": 80.0, "unit": "TPS"}),),
         treatments=(("pembrolizumab", "immunotherapy", "ongoing"),),
-        expect=ids("treatment_approaches.nsclc.pdl1_high", "questions.after_immunotherapy", CONTROL),
+        expect=ids(
+            "treatment_approaches.nsclc.pdl1_high",
+            "questions.after_immunotherapy",
+            ABOUT_SQUAMOUS,
+            SUB_IV,
+            CONTROL,
+        ),
         forbid=TARGETED - ids("treatment_approaches.nsclc.pdl1_high") | ids("missing.tests.nsclc"),
         phrases=("80 percent of tumor cells",),
     ),
@@ -298,16 +384,17 @@ CASES: tuple[Case, ...] = (
             ("atezolizumab", "immunotherapy", "ongoing"),
         ),
         expect=ids("treatment_approaches.sclc.extensive", "about.lung.sclc", "questions.after_immunotherapy"),
-        forbid=TARGETED | ids("about.lung.nsclc", "missing.tests.nsclc", CURE),
+        forbid=TARGETED | ids("about.lung.nsclc", ABOUT_SQUAMOUS, "missing.tests.nsclc", CURE),
     ),
     Case(
         "sclc_stage_unknown",
         "sclc",
         "SCLC",
         None,
-        expect=ids("missing.stage", "questions.stage_unknown", UNKNOWN_GOAL, "about.lung.sclc"),
-        forbid=TARGETED
-        | ids("treatment_approaches.sclc.extensive", STAGE_EARLY, STAGE_III, STAGE_IV, CURE, CONTROL),
+        expect=ids(
+            "missing.stage", "questions.stage_unknown", UNKNOWN_GOAL, "about.lung.sclc", SPREAD["lung"]
+        ),
+        forbid=TARGETED | STAGE_RULES | ids("treatment_approaches.sclc.extensive", GRADE, CURE, CONTROL),
         forbid_phrases=("stage I", "stage II", "stage IV", "Your records give stage"),
     ),
     # --- prostate -------------------------------------------------------------------------------------
@@ -318,7 +405,13 @@ CASES: tuple[Case, ...] = (
         "IVB",
         biomarkers=(("BRCA2", "positive", {"alteration": "p.E1493fs"}),),
         treatments=(("enzalutamide", "hormone", "ongoing"),),
-        expect=ids("treatment_approaches.prostate.hrr", "biomarkers.brca", "missing.tests.prostate", CONTROL),
+        expect=ids(
+            "treatment_approaches.prostate.hrr",
+            "biomarkers.brca",
+            "missing.tests.prostate",
+            SPREAD["prostate"],
+            CONTROL,
+        ),
         forbid=TARGETED - ids("treatment_approaches.prostate.hrr"),
         missing_biomarkers=True,
     ),
@@ -327,7 +420,7 @@ CASES: tuple[Case, ...] = (
         "prostate",
         "PRAD",
         "IIB",
-        expect=ids("about.prostate", STAGE_EARLY, CURE, "treatment_history.none"),
+        expect=ids("about.prostate", STAGE_II, SUB_II, SPREAD["prostate"], CURE, "treatment_history.none"),
         forbid=TARGETED | ids("missing.tests.prostate", "questions.testing.prostate", CONTROL),
     ),
     # --- colon ---------------------------------------------------------------------------------------
@@ -338,8 +431,8 @@ CASES: tuple[Case, ...] = (
         "0",
         ("Tis", "N0", "M0"),
         site="sigmoid colon",
-        expect=ids(STAGE_EARLY, CURE, "missing.tests.colorectal_mmr"),
-        forbid=TARGETED | ids("missing.tests.colorectal", CONTROL),
+        expect=ids(STAGE_0, SPREAD["colorectal"], CURE, "missing.tests.colorectal_mmr"),
+        forbid=TARGETED | ids("missing.tests.colorectal", CONTROL, SUB_0, ABOUT_RECTAL),
         missing_biomarkers=True,
     ),
     Case(
@@ -349,9 +442,10 @@ CASES: tuple[Case, ...] = (
         "IIA",
         ("T3", "N0", "M0"),
         site="ascending colon",
+        grade="G3",
         treatments=(("right hemicolectomy", "other", "received"),),
-        expect=ids("missing.tests.colorectal_mmr", "questions.testing.colorectal_mmr", CURE),
-        forbid=TARGETED | ids("missing.tests.colorectal", "questions.colorectal.sidedness"),
+        expect=ids("missing.tests.colorectal_mmr", "questions.testing.colorectal_mmr", GRADE, CURE),
+        forbid=TARGETED | ids("missing.tests.colorectal", "questions.colorectal.sidedness", ABOUT_RECTAL),
         phrases=("We did not find a result for the MSI or MMR test",),
         missing_biomarkers=True,
     ),
@@ -397,7 +491,14 @@ CASES: tuple[Case, ...] = (
         "READ",
         "IVA",
         biomarkers=(("MSI", "positive", {"score": "MSI-H"}),),
-        expect=ids("treatment_approaches.colorectal.msi_high", "missing.tests.colorectal", CONTROL),
+        expect=ids(
+            "treatment_approaches.colorectal.msi_high",
+            "missing.tests.colorectal",
+            "about.colorectal",
+            ABOUT_RECTAL,
+            SPREAD["colorectal"],
+            CONTROL,
+        ),
         forbid=TARGETED - ids("treatment_approaches.colorectal.msi_high")
         | ids("treatment_approaches.msi_high_any"),
         missing_biomarkers=True,
@@ -419,8 +520,10 @@ CASES: tuple[Case, ...] = (
         ("T3", "N1a", "M0"),
         biomarkers=(("KRAS", "negative"), ("NRAS", "negative"), ("BRAF", "negative"), ("MMR", "negative")),
         treatments=(("capecitabine", "chemotherapy", "received"),),
-        expect=ids(STAGE_III, CURE),
-        forbid=TARGETED | ids("questions.colorectal.sidedness", "missing.tests.colorectal_mmr", CONTROL),
+        expect=ids(STAGE_III, SUB_III, ABOUT_RECTAL, CURE),
+        forbid=TARGETED
+        | ids("questions.colorectal.sidedness", "missing.tests.colorectal_mmr", CONTROL, GRADE),
+        phrases=("started in the rectum",),
     ),
     # --- melanoma ------------------------------------------------------------------------------------
     Case(
@@ -429,7 +532,14 @@ CASES: tuple[Case, ...] = (
         "SKCM",
         "IIIC",
         biomarkers=(("BRAF", "positive", {"alteration": "p.V600E"}),),
-        expect=ids("treatment_approaches.melanoma.braf_v600", "about.melanoma", CURE),
+        expect=ids(
+            "treatment_approaches.melanoma.braf_v600",
+            MELANOMA_IO,
+            "about.melanoma",
+            SPREAD["melanoma"],
+            SUB_III,
+            CURE,
+        ),
         forbid=TARGETED - ids("treatment_approaches.melanoma.braf_v600") | ids("missing.tests.melanoma"),
     ),
     Case(
@@ -439,17 +549,19 @@ CASES: tuple[Case, ...] = (
         "IV",
         biomarkers=(("BRAF", "negative"),),
         treatments=(("nivolumab", "immunotherapy", "ongoing"), ("ipilimumab", "immunotherapy", "stopped")),
-        expect=ids("questions.negative_driver", "questions.after_immunotherapy", CONTROL),
-        forbid=TARGETED | ids("missing.tests.melanoma"),
-        phrases=("My BRAF test was negative.",),
+        expect=ids(
+            "questions.negative_driver", "questions.after_immunotherapy", MELANOMA_IO, STAGE_IV, CONTROL
+        ),
+        forbid=TARGETED | ids("missing.tests.melanoma", SUB_IV),
+        phrases=("My BRAF test was negative.", "approved with or without a BRAF change"),
     ),
     Case(
         "melanoma_ib_untreated",
         "melanoma",
         "SKCM",
         "IB",
-        expect=ids("about.melanoma", STAGE_EARLY, CURE, "treatment_history.none"),
-        forbid=TARGETED | ids("missing.tests.melanoma", "questions.testing.melanoma"),
+        expect=ids("about.melanoma", STAGE_I, SUB_I, SPREAD["melanoma"], CURE, "treatment_history.none"),
+        forbid=TARGETED | ids("missing.tests.melanoma", "questions.testing.melanoma", MELANOMA_IO),
     ),
     # --- other cancers: served by the general layer --------------------------------------------------
     Case(
@@ -458,9 +570,18 @@ CASES: tuple[Case, ...] = (
         "PAAD",
         "IIB",
         expect=ids(
-            "about.cancer_type", "treatment_approaches.about", STAGE_EARLY, CURE, "treatment_history.none"
+            "about.cancer_type",
+            "treatment_approaches.about",
+            STAGE_II,
+            SUB_II,
+            CURE,
+            "treatment_history.none",
         ),
-        forbid=TARGETED | ids("about.lung.nsclc", "about.colorectal", "about.breast.invasive", CONTROL),
+        forbid=TARGETED
+        | ALL_SPREAD
+        | ids(
+            "about.lung.nsclc", "about.colorectal", "about.breast.invasive", MELANOMA_IO, SACITUZUMAB, CONTROL
+        ),
         phrases=("pancreatic adenocarcinoma",),
     ),
     Case(
@@ -474,6 +595,18 @@ CASES: tuple[Case, ...] = (
         phrases=("pancreas cancer that has spread to other places is still pancreas cancer",),
     ),
     Case(
+        "bladder_0a_treated",
+        "other",
+        "BLCA",
+        "0a",
+        ("Ta", "N0", "M0"),
+        grade="high grade",
+        treatments=(("transurethral resection of bladder tumor", "other", "received"),),
+        expect=ids(STAGE_0, SUB_0, GRADE, CURE, "treatment_history.each"),
+        forbid=TARGETED | ALL_SPREAD | ids(CONTROL, STAGE_I, "about.spread_keeps_name"),
+        phrases=("Stage 0a is a more exact part of stage 0.", "Grade and stage are not the same."),
+    ),
+    Case(
         "kidney_iv_treated",
         "other",
         "CCRCC",
@@ -481,7 +614,7 @@ CASES: tuple[Case, ...] = (
         ("T3a", "N1", "M1"),
         treatments=(("pembrolizumab", "immunotherapy", "ongoing"), ("axitinib", "targeted", "ongoing")),
         expect=ids("about.spread_keeps_name", "questions.after_immunotherapy", STAGE_IV, CONTROL),
-        forbid=TARGETED | ids("about.lung.nsclc", "stage.system.figo"),
+        forbid=TARGETED | ALL_SPREAD | ids("about.lung.nsclc", "stage.system.figo", SUB_IV),
         phrases=("kidney cancer that has spread",),
         forbid_phrases=("lung cancer",),
     ),
@@ -491,7 +624,7 @@ CASES: tuple[Case, ...] = (
         "DLBCLNOS",
         None,
         expect=ids("stage.system.blood", "missing.stage", UNKNOWN_GOAL),
-        forbid=TARGETED | ids("stage.system.cns", "stage.system.figo", CURE, CONTROL),
+        forbid=TARGETED | STAGE_RULES | ids("stage.system.cns", "stage.system.figo", CURE, CONTROL),
     ),
     Case(
         "ovarian_iiic_figo",
@@ -499,7 +632,7 @@ CASES: tuple[Case, ...] = (
         "HGSOC",
         "IIIC",
         treatments=(("carboplatin", "chemotherapy", "received"),),
-        expect=ids("stage.system.figo", STAGE_III, CURE),
+        expect=ids("stage.system.figo", STAGE_III, SUB_III, CURE),
         forbid=TARGETED | ids("stage.system.blood", "missing.stage"),
         phrases=("FIGO",),
     ),
@@ -606,3 +739,36 @@ def test_the_table_covers_issue_4() -> None:
         "colon",
         "other",
     }
+
+
+_MAIN_GROUP = re.compile(r"^(0|IV|III|II|I)")
+_GROUP_IDS = {"0": "0", "I": "i", "II": "ii", "III": "iii", "IV": "iv"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_each_row_explains_its_stage_group_and_grade(case: Case) -> None:
+    """A stated group gets what it means; a subgroup (IIIA, IVB) is also named as part of its group; a
+    grade gets "grade versus stage"; an unknown stage gets none of these."""
+    rules = fired(build_guidance(case.build()))
+    expected: set[str] = set()
+    if case.stage:
+        main = _MAIN_GROUP.match(case.stage).group(1)
+        expected.add(f"stage.group_{_GROUP_IDS[main]}")
+        if case.stage != main:
+            expected.add(f"stage.subgroup_{_GROUP_IDS[main]}")
+    assert rules & STAGE_RULES == expected
+    assert (GRADE in rules) is (case.grade is not None)
+
+
+# The rules that closed issue 4's last content gaps: each must fire for some row and be forbidden for
+# another, so that the table checks both that it appears and that it stays away where it must.
+GAP_RULES = (
+    STAGE_RULES | ALL_SPREAD | ids(GRADE, SACITUZUMAB, TNBC_PDL1, MELANOMA_IO, ABOUT_SQUAMOUS, ABOUT_RECTAL)
+)
+
+
+@pytest.mark.parametrize("rule_id", sorted(GAP_RULES))
+def test_the_table_expects_and_forbids_each_gap_rule(rule_id: str) -> None:
+    assert rule_id in {rule.id for rule in load_kb().rules}
+    assert any(rule_id in case.expect for case in CASES), f"no row expects {rule_id}"
+    assert any(rule_id in case.forbid for case in CASES), f"no row forbids {rule_id}"

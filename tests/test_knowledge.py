@@ -121,11 +121,12 @@ def lung_egfr_alk() -> PatientProfile:
 
 
 def breast() -> PatientProfile:
-    """HR-positive, HER2-negative (IHC 1+) invasive ductal carcinoma, stage IIA."""
+    """HR-positive, HER2-negative (IHC 1+) invasive ductal carcinoma, stage IIA, grade 2."""
     return profile(
         "IDC",
         "BREAST",
         "IIA",
+        grade=known(FindingKind.GRADE, "G2", display="grade 2"),
         biomarkers=[
             marker("ER", "positive", value=95.0, unit="%"),
             marker("PR", "positive", value=40.0, unit="%"),
@@ -358,6 +359,25 @@ def breast_triple_negative() -> PatientProfile:
     )
 
 
+def breast_dcis() -> PatientProfile:
+    return profile("DCIS", "BREAST", "0is", ("Tis", "N0", "M0"), biomarkers=[marker("ER", "positive")])
+
+
+def breast_triple_negative_metastatic() -> PatientProfile:
+    """Triple-negative breast cancer that has spread, PD-L1 CPS 12."""
+    return profile(
+        "IDC",
+        "BREAST",
+        "IV",
+        biomarkers=[
+            marker("ER", "negative"),
+            marker("PR", "negative"),
+            marker("HER2", "negative", score="0"),
+            marker("PD-L1", "positive", value=12.0, unit="CPS"),
+        ],
+    )
+
+
 def lymphoma() -> PatientProfile:
     return profile("DLBCLNOS", "LYMPH", None)
 
@@ -381,6 +401,11 @@ def stage_conflict() -> PatientProfile:
 
 def unknown() -> PatientProfile:
     return PatientProfile()
+
+
+def head_neck_iva() -> PatientProfile:
+    """Oral cavity squamous cell carcinoma IVA (T4a N2b M0): stage IV without distant spread."""
+    return profile("OCSC", "HEAD_NECK", "IVA", ("T4a", "N2b", "M0"))
 
 
 PROFILES = {
@@ -416,9 +441,12 @@ PROFILES = {
     "colon_early": colon_early,
     "breast_early_node_negative": breast_early_node_negative,
     "breast_triple_negative": breast_triple_negative,
+    "breast_dcis": breast_dcis,
+    "breast_triple_negative_metastatic": breast_triple_negative_metastatic,
     "lymphoma": lymphoma,
     "glioblastoma": glioblastoma,
     "ovarian": ovarian,
+    "head_neck_iva": head_neck_iva,
 }
 
 
@@ -615,6 +643,7 @@ TARGETED_GROUPS = {
     "treatment_approaches.prostate.psma": prostate_hrr_psma,
     "treatment_approaches.melanoma.braf_v600": melanoma_braf,
     "treatment_approaches.nrg1": lung_nrg1,
+    "treatment_approaches.breast.tnbc_pdl1": breast_triple_negative_metastatic,
 }
 
 
@@ -826,7 +855,162 @@ def test_profile_without_organ_finds_it_from_the_oncotree_lineage() -> None:
 def test_derived_stage_without_tnm_is_explained() -> None:
     derived = known(FindingKind.STAGE_GROUP, "IIIA")
     derived.chosen.basis = Basis.DERIVED
-    assert "stage.locally_advanced" in fired(build_guidance(PatientProfile(stage_group=derived)))
+    assert "stage.group_iii" in fired(build_guidance(PatientProfile(stage_group=derived)))
+
+
+# --- staging in plain words, the about statements and the last treatment groups of issue 4 --------
+
+STAGE_GROUP_RULES = {
+    "0": "stage.group_0",
+    "I": "stage.group_i",
+    "II": "stage.group_ii",
+    "III": "stage.group_iii",
+    "IV": "stage.group_iv",
+}
+SUBGROUP_RULES = {main: rule.replace("group_", "subgroup_") for main, rule in STAGE_GROUP_RULES.items()}
+
+
+@pytest.mark.parametrize(
+    ("stage", "main"),
+    [
+        ("0", "0"),
+        ("0is", "0"),
+        ("I", "I"),
+        ("IA2", "I"),
+        ("IB", "I"),
+        ("II", "II"),
+        ("IIC", "II"),
+        ("III", "III"),
+        ("IIIA", "III"),
+        ("IIIC", "III"),
+        ("IV", "IV"),
+        ("IVA", "IV"),
+        ("IVB", "IV"),
+        ("IVC", "IV"),
+    ],
+)
+def test_each_stage_group_is_explained_and_a_subgroup_named_as_part_of_it(stage: str, main: str) -> None:
+    guidance = build_guidance(profile("PAAD", None, stage))
+    stage_rules = {r for r in fired(guidance) if r.startswith(("stage.group_", "stage.subgroup_"))}
+    subgroup = stage != main
+    assert stage_rules == {STAGE_GROUP_RULES[main]} | ({SUBGROUP_RULES[main]} if subgroup else set())
+    text = " ".join(statements(guidance, SectionId.STAGE))
+    assert f"Stage {main} means" in text
+    assert (f"Stage {stage} is a more exact part of stage {main}." in text) is subgroup
+    assert ("more exact part" in text) is subgroup
+    assert ("not spread to far parts of the body" in text) is (main in ("I", "II", "III"))
+    assert ("in situ" in text) is (main == "0")
+    assert ("Stage IV and metastatic mean the same thing." in text) is (main == "IV")
+
+
+def test_grade_versus_stage_only_when_the_records_give_a_grade() -> None:
+    with_grade = build_guidance(breast())
+    text = next(s.text for s in with_grade.sections[1].statements if s.rule_id == "tumor_grade.versus_stage")
+    assert "Grade and stage are not the same" in text and "“G2”" in text
+    assert "tumor_grade.versus_stage" not in fired(build_guidance(breast_her2_positive()))
+
+
+SPREAD_RULES = {
+    "IDC": "where_it_spreads.breast",
+    "LUAD": "where_it_spreads.lung",
+    "LUSC": "where_it_spreads.lung",
+    "SCLC": "where_it_spreads.lung",
+    "COAD": "where_it_spreads.colorectal",
+    "READ": "where_it_spreads.colorectal",
+    "PRAD": "where_it_spreads.prostate",
+    "SKCM": "where_it_spreads.melanoma",
+    "PAAD": None,
+    "DCIS": None,  # in situ: it has not grown into nearby tissue, let alone spread
+    "CCRCC": None,
+}
+
+
+@pytest.mark.parametrize("code", sorted(SPREAD_RULES))
+def test_where_it_spreads_for_the_five_cancers_said_generally(code: str) -> None:
+    guidance = build_guidance(profile(code, None, "II"))
+    spread = [s for s in guidance.sections[1].statements if s.rule_id.startswith("where_it_spreads.")]
+    assert [s.rule_id for s in spread] == ([SPREAD_RULES[code]] if SPREAD_RULES[code] else [])
+    for statement in spread:
+        assert not re.search(r"\d|percent", statement.text)
+        assert "It does not mean your cancer is in these places." in statement.text
+        assert "nci.metastatic" in {source.id for source in statement.sources}
+
+
+@pytest.mark.parametrize(
+    ("code", "about"),
+    [
+        ("LUSC", {"about.lung.nsclc", "about.lung.squamous"}),
+        ("LUAD", {"about.lung.nsclc"}),
+        ("READ", {"about.colorectal", "about.rectal"}),
+        ("COAD", {"about.colorectal"}),
+    ],
+)
+def test_squamous_lung_and_rectal_cancer_have_their_own_about_statement(code: str, about: set[str]) -> None:
+    rules = fired(build_guidance(profile(code, None, "IIB")))
+    assert {r for r in rules if r.startswith(("about.lung", "about.colorectal", "about.rectal"))} == about
+
+
+def _triple_negative(*extra: Finding, stage: str = "IV", her2: str = "negative") -> PatientProfile:
+    receptors = [marker("ER", "negative"), marker("PR", "negative"), marker("HER2", her2, score="0")]
+    return profile("IDC", None, stage, biomarkers=[*receptors, *extra])
+
+
+SACITUZUMAB, TNBC_PDL1 = (
+    "treatment_approaches.breast.tnbc_sacituzumab",
+    "treatment_approaches.breast.tnbc_pdl1",
+)
+
+
+@pytest.mark.parametrize(
+    ("pdl1", "fires"),
+    [
+        (marker("PD-L1", "positive", value=10.0, unit="CPS"), True),
+        (marker("PD-L1", "positive", value=35.0, unit="CPS"), True),
+        (marker("PD-L1", "positive", value=9.0, unit="CPS"), False),
+        (marker("PD-L1", "positive", value=60.0, unit="TPS"), False),  # a TPS is not a CPS
+        (marker("PD-L1", "positive"), False),  # positive with no score
+        (marker("PD-L1", "negative", value=0.0, unit="CPS"), False),
+        (marker("PD-L1", "pending"), False),
+        (None, False),
+    ],
+)
+def test_tnbc_pembrolizumab_needs_pdl1_cps_of_10_or_more(pdl1: Finding | None, fires: bool) -> None:
+    rules = fired(build_guidance(_triple_negative(*([pdl1] if pdl1 else []))))
+    assert SACITUZUMAB in rules
+    assert (TNBC_PDL1 in rules) is fires
+
+
+def test_tnbc_statements_need_three_negative_receptors_and_spread() -> None:
+    cps = marker("PD-L1", "positive", value=20.0, unit="CPS")
+    assert not {SACITUZUMAB, TNBC_PDL1} & fired(build_guidance(_triple_negative(cps, stage="IIB")))
+    assert not {SACITUZUMAB, TNBC_PDL1} & fired(build_guidance(_triple_negative(cps, her2="positive")))
+    assert not {SACITUZUMAB, TNBC_PDL1} & fired(build_guidance(_triple_negative(cps, her2="pending")))
+    hr_positive = profile(
+        "IDC", None, "IV", biomarkers=[marker("ER", "positive"), marker("HER2", "negative", score="0"), cps]
+    )
+    assert not {SACITUZUMAB, TNBC_PDL1} & fired(build_guidance(hr_positive))
+    pr_missing = profile("IDC", None, "IV", biomarkers=[marker("ER", "negative"), marker("HER2", "negative")])
+    assert SACITUZUMAB not in fired(build_guidance(pr_missing))
+
+
+@pytest.mark.parametrize("braf", ["positive", "negative", None])
+@pytest.mark.parametrize(("stage", "fires"), [("IB", False), ("IIC", False), ("IIIB", True), ("IV", True)])
+def test_melanoma_immunotherapy_whatever_the_braf_result(braf: str | None, stage: str, fires: bool) -> None:
+    biomarkers = [marker("BRAF", braf, alteration="p.V600E" if braf == "positive" else None)] if braf else []
+    guidance = build_guidance(profile("SKCM", None, stage, biomarkers=biomarkers))
+    assert ("treatment_approaches.melanoma.immunotherapy" in fired(guidance)) is fires
+    if fires:
+        text = " ".join(statements(guidance, SectionId.TREATMENT_APPROACHES))
+        assert "immunotherapy for melanoma that has spread or cannot be removed" in text
+        assert "with or without a BRAF change" in text
+
+
+def test_nrg1_is_on_the_nsclc_testing_list() -> None:
+    untested = build_guidance(profile("LUAD", None, "IVA"))
+    assert "We did not find a result for the NRG1 test in your records." in statements(untested)
+    assert any("NRG1 and PD-L1?" in t for t in statements(untested, SectionId.QUESTIONS))
+    tested = build_guidance(profile("LUAD", None, "IVA", biomarkers=[marker("NRG1", "negative")]))
+    assert not any("NRG1 test in your records" in t for t in statements(tested))
 
 
 # --- the knowledge base checker --------------------------------------------------------------
@@ -924,3 +1108,22 @@ def test_engine_loads_a_kb_from_another_directory(tmp_path: Path) -> None:
     directory = _broken_copy(tmp_path, _set_text("Your stage is {stage_group} in this copy."))
     guidance = build_guidance(lung(), kb_dir=directory)
     assert "Your stage is IVB in this copy." in statements(guidance, SectionId.STAGE)
+
+
+@pytest.mark.parametrize(
+    ("code", "organ", "stage", "tnm", "distant"),
+    [
+        ("OCSC", "HEAD_NECK", "IVA", ("T4a", "N2b", "M0"), False),  # head and neck IVA is M0
+        ("PRAD", "PROSTATE", "IVA", ("T3a", "N1", "M0"), False),  # prostate IVA: nodes only
+        ("OCSC", "HEAD_NECK", "IVC", ("T2", "N1", "M1"), True),
+        ("LUAD", "LUNG", "IVA", ("T2a", "N0", "M1a"), True),
+        ("IDC", "BREAST", "IV", None, True),  # for breast, stage IV is distant spread
+    ],
+)
+def test_stage_iv_means_distant_spread_only_where_it_does(
+    code: str, organ: str, stage: str, tnm: tuple[str, str, str] | None, distant: bool
+) -> None:
+    rules = fired(build_guidance(profile(code, organ, stage, tnm)))
+    assert ("stage.group_iv" in rules) is distant
+    assert ("stage.group_iv_not_distant" in rules) is not distant
+    assert ("goals.control" in rules) is distant
