@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from oncoguide.domain import Box, Evidence, Page, Word
+
+
+@dataclass(frozen=True, slots=True)
+class ShortForm:
+    """What a short form defined by the document stands for on one page, and from where on it."""
+
+    long_form: str
+    after: int = 0  # page offset: on the defining page, only the uses after the definition count
+
+
+@dataclass(frozen=True, slots=True)
+class ShortFormUse:
+    """A use of a defined short form on the page: its own characters and the long form it stands for."""
+
+    start: int
+    end: int
+    long_form: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +36,9 @@ class PageText:
     text: str
     tables: list[list[list[str | None]]] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
+    # Abbreviations the document defines for lexicon terms ("endometrial carcinoma (EC)"), by short
+    # form: set by `extractors.nlp.abbreviations.with_abbreviations`.
+    abbreviations: Mapping[str, ShortForm] = field(default_factory=dict)
 
     @classmethod
     def of(cls, document_id: str, page: Page) -> PageText:
@@ -31,6 +54,23 @@ class PageText:
             quote=self.text[start:end],
             box=_box_around(self.words, start, end),
         )
+
+    def short_form_uses(self) -> list[ShortFormUse]:
+        """Where the page uses a short form the document defined, each with the long form it stands for."""
+        if not self.abbreviations:
+            return []
+        return [
+            ShortFormUse(m.start(), m.end(), defined.long_form)
+            for m in _short_form_pattern(tuple(self.abbreviations)).finditer(self.text)
+            if m.start() >= (defined := self.abbreviations[m.group()]).after
+        ]
+
+
+@lru_cache(maxsize=256)  # one per document's set of short forms, reused by its pages and extractors
+def _short_form_pattern(short_forms: tuple[str, ...]) -> re.Pattern[str]:
+    # As written (case-sensitive) and as a whole word: "CA" is not "Ca", "CA-125" or "CAT".
+    alternatives = "|".join(re.escape(s) for s in sorted(short_forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?!\w|-\w)")
 
 
 def _box_around(words: list[Word], start: int, end: int) -> Box | None:

@@ -427,6 +427,25 @@ def _mentions(text: str, compiled: _Compiled) -> Iterator[_Mention]:
         yield _Mention(match.start(), match.end(), markers, result)
 
 
+def names_marker(phrase: str) -> bool:
+    """Whether a phrase is a biomarker name of the lexicon (an abbreviation worth reading)."""
+    return _compiled().mention.fullmatch(phrase) is not None
+
+
+def _short_form_mentions(page: PageText, text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Add the uses of abbreviations the document defined, read as the marker their long form names."""
+    compiled = _compiled()
+    extra = []
+    for use in page.short_form_uses():
+        named = compiled.mention.fullmatch(use.long_form)
+        if named is None or text[use.start : use.end] != page.text[use.start : use.end]:  # blanked legend
+            continue
+        if not any(m.start < use.end and use.start < m.end for m in mentions):
+            markers, result = compiled.names[int((named.lastgroup or "m0")[1:])]
+            extra.append(_Mention(use.start, use.end, markers, result))
+    return sorted([*mentions, *extra], key=lambda m: m.start) if extra else mentions
+
+
 def _lists(mentions: list[_Mention], text: str, compiled: _Compiled) -> Iterator[list[_Mention]]:
     """Runs of names that share one result: "EGFR, ALK, MET exon 14 or RET", "ER/PR"."""
     run: list[_Mention] = []
@@ -447,7 +466,11 @@ def _prose_findings(
     page: PageText, text: str, covered: list[tuple[int, int]], compiled: _Compiled
 ) -> list[Finding]:
     """Findings of the page's prose; `text` is the page text with its legends blanked out."""
-    mentions = [m for m in _mentions(text, compiled) if not any(s <= m.start < e for s, e in covered)]
+    mentions = [
+        m
+        for m in _short_form_mentions(page, text, list(_mentions(text, compiled)))
+        if not any(s <= m.start < e for s, e in covered)
+    ]
     runs = list(_lists(mentions, text, compiled))
     findings: list[Finding] = []
     for index, run in enumerate(runs):
@@ -615,7 +638,7 @@ def _row_findings(
 def extract(page: PageText) -> list[Finding]:
     """Biomarker findings of one page, each citing its marker-and-result phrase."""
     compiled = _compiled()
-    if not compiled.mention.search(page.text):
+    if not compiled.mention.search(page.text) and not page.abbreviations:
         return []
     findings, covered = _table_findings(page, compiled)
     # Score legends and reference ranges ("[NEGATIVE: 0, 1+ ...]", "Positive >= 1%") state no result:

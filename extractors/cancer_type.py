@@ -284,6 +284,15 @@ def cancer_types() -> dict[str, CancerType]:
     return _lexicon().types.types
 
 
+def names_cancer(phrase: str) -> bool:
+    """Whether a phrase is a cancer type or histology of the lexicon (an abbreviation worth reading)."""
+    return bool(_cancer_terms(phrase))
+
+
+def _cancer_terms(phrase: str) -> tuple[_Term, ...]:
+    return tuple(t for t in _lexicon().terms.get(_key(phrase), ()) if t.kind != "site")
+
+
 def organ_of(code: str) -> str | None:
     """The OncoTree tissue (level 1) of a code of the lexicon, e.g. LUAD -> LUNG."""
     entry = _lexicon().types.types.get(code)
@@ -324,6 +333,7 @@ def extract(page: PageText) -> list[Finding]:
         for m in lexicon.matcher.finditer(text)
         if (found := lexicon.terms.get(_key(m.group())))
     )
+    hits = _with_short_forms(page, hits)
     header_starts: list[int] = []
     header_factor: list[float] = []
     for m in lexicon.headers.finditer(text):
@@ -438,6 +448,17 @@ def lint() -> list[str]:
 
 
 # --- reading a page --------------------------------------------------------------------------
+
+
+def _with_short_forms(page: PageText, hits: tuple[_Hit, ...]) -> tuple[_Hit, ...]:
+    """Add the uses of abbreviations the document defined ("IMPC"), read as their long forms."""
+    extra = [
+        _Hit(use.start, use.end, terms)
+        for use in page.short_form_uses()
+        if (terms := _cancer_terms(use.long_form))
+        and not any(h.start < use.end and use.start < h.end for h in hits)
+    ]
+    return tuple(sorted((*hits, *extra), key=lambda h: h.start)) if extra else hits
 
 
 def _is_site(hit: _Hit) -> bool:

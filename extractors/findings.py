@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from extractors import biomarkers, cancer_type, staging, treatments
 from extractors.base import PageText
-from extractors.nlp import assign_assertions
+from extractors.nlp import assign_assertions, with_abbreviations
 from oncoguide.domain import Assertion, Document, Finding, FindingKind
 
 FieldExtractor = Callable[[PageText], list[Finding]]
@@ -32,13 +32,18 @@ def extract_page(page: PageText, extractors: Sequence[FieldExtractor] = FIELD_EX
 
 
 def extract_document(document: Document) -> list[Finding]:
-    """Findings of every readable page of one document."""
-    return [
-        finding
-        for page in document.pages
-        if page.text
-        for finding in extract_page(PageText.of(document.id, page))
-    ]
+    """Findings of every readable page of one document, reading the abbreviations it defines."""
+    pages = [PageText.of(document.id, page) for page in document.pages if page.text]
+    return [finding for page in with_abbreviations(pages, is_lexicon_term) for finding in extract_page(page)]
+
+
+def is_lexicon_term(phrase: str) -> bool:
+    """A cancer type or histology, biomarker, or treatment name: a long form the extractors can read."""
+    return (
+        cancer_type.names_cancer(phrase)
+        or biomarkers.names_marker(phrase)
+        or treatments.names_treatment(phrase)
+    )
 
 
 def _assert(finding: Finding, assertion: Assertion) -> Finding:

@@ -295,7 +295,8 @@ def extract(page: PageText) -> list[Finding]:
         return []
     compiled = _lexicon()
     mentions = [m for m in compiled.names.finditer(text) if not compiled.not_after.match(text, m.end())]
-    if not mentions:
+    uses = _short_form_uses(page, mentions)
+    if not mentions and not uses:
         return []
     scan = _Scan(text, _sentence_ends(text), sections(text), bool(compiled.lab_report.search(text)))
     findings: list[Finding] = []
@@ -308,7 +309,31 @@ def extract(page: PageText) -> list[Finding]:
         if name is None or all(t.supportive for t in name.terms):
             continue
         findings.extend(_findings(page, scan, match.start(), match.end(), name))
+    for start, end, name in uses:
+        findings.extend(_findings(page, scan, start, end, name))
     return findings
+
+
+def names_treatment(phrase: str) -> bool:
+    """Whether a phrase is a drug, regimen or procedure name of the lexicon (an abbreviation to read)."""
+    return _name_of(phrase) is not None
+
+
+def _name_of(phrase: str) -> _Name | None:
+    compiled = _lexicon()
+    return compiled.exact.get(_strip(phrase)) or compiled.folded.get(_fold(phrase))
+
+
+def _short_form_uses(page: PageText, mentions: Sequence[re.Match[str]]) -> list[tuple[int, int, _Name]]:
+    """The uses of abbreviations the document defined, read as the treatment their long form names."""
+    text, uses = page.text, []
+    for use in page.short_form_uses():
+        name = _name_of(use.long_form)
+        if name is None or all(t.supportive for t in name.terms) or _lexicon().not_after.match(text, use.end):
+            continue
+        if not any(m.start() < use.end and use.start < m.end() for m in mentions):
+            uses.append((use.start, use.end, name))
+    return uses
 
 
 def select_treatments(findings: Sequence[Finding]) -> list[Finding]:

@@ -60,8 +60,11 @@ _LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")
 
 
 @cache
-def _pipeline() -> tuple[Language, Any]:
-    # medspaCy takes ~2 s to import: load it on first use, not whenever the package is imported.
+def pipeline() -> tuple[Language, Any]:
+    """The blank English pipeline with scispaCy's tokenizer and the ConText component, loaded once.
+
+    medspaCy takes ~2 s to import: it loads on first use, not whenever the package is imported.
+    """
     import spacy
     from loguru import logger
     from medspacy.context import ConText, ConTextRule
@@ -128,7 +131,7 @@ def assign_assertions(text: str, spans: Sequence[tuple[int, int]]) -> list[Asser
 
 
 def _context_statuses(text: str, spans: list[tuple[int, int]]) -> list[Assertion]:
-    nlp, context = _pipeline()
+    nlp, context = pipeline()
     ends = _sentence_ends(text)
     windows: dict[tuple[int, int], int] = {}  # page window -> offset in the joined text
     parts: list[str] = []
