@@ -36,6 +36,7 @@ plot: $(STAMP)  # docs/eval-by-project.png, the README's per-project figure
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline_bench
+	$(BIN)/python -m bench.service_bench
 
 # The service on this machine with the embedded defaults (SQLite, a filesystem broker, files and key in
 # var/oncoguide): the API on http://127.0.0.1:8000 (docs at /docs) and one worker with the sweeper.

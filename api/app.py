@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from api import cases, health, problems
+from api import cases, health, metrics, problems
 from api.deps import Services
 from oncoguide.storage.files import FileStore
 from oncoguide.storage.settings import Settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     problems.install(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    metrics.install(app, settings)
     app.middleware("http")(_access_log)
     return app
 

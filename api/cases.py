@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.auth import current_owner
-from api.deps import Services, services, transaction
+from api.auth import Caller, Role, current_caller, current_navigator, current_owner
+from api.deps import Services, services
 from api.problems import Problem, ProblemDetails, not_found
-from api.schemas import CaseOut, DocumentOut, NewCase
+from api.schemas import CaseOut, DocumentOut, NewCase, ReleaseCase, status_of
 from api.uploads import Upload, receive_upload
 from oncoguide.domain import Analysis, Guidance, PatientProfile
 from oncoguide.render import render_html, render_markdown
@@ -28,11 +28,13 @@ from workers.logs import log
 logger = logging.getLogger("oncoguide.api")
 router = APIRouter(prefix="/cases", tags=["cases"])
 Owner = Annotated[str, Depends(current_owner)]
-Db = Annotated[Session, Depends(transaction)]
+Reader = Annotated[Caller, Depends(current_caller)]
+Navigator = Annotated[Caller, Depends(current_navigator)]
 Svc = Annotated[Services, Depends(services)]
 PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**PROBLEM, "description": "no such case"}}
 NOT_READY: dict[int | str, dict[str, Any]] = {409: {**PROBLEM, "description": "the case is not ready yet"}}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {**PROBLEM, "description": "not allowed for this role"}}
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -56,17 +58,34 @@ def _case(session: Session, case_id: str, owner: str) -> Case:
     return case
 
 
+def _readable(session: Session, case_id: str, caller: Caller) -> Case:
+    """The owner reads their case; a navigator reads any case, to review it. Callers audit the read."""
+    case = session.get(Case, case_id)
+    if case is None or (caller.role is Role.OWNER and case.owner_id != caller.id):
+        raise not_found("case")
+    return case
+
+
+def _audit_read(session: Session, case: Case, caller: Caller, kind: str, **detail: object) -> None:
+    state.log_event(session, case.id, kind, actor=caller.id, role=caller.role, run=case.run, **detail)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a case")
-def create_case(owner: Owner, db: Db, response: Response, body: NewCase | None = None) -> CaseOut:
-    case = state.create_case(db, owner, (body or NewCase()).queue)
-    response.headers["Location"] = f"/cases/{case.id}"
-    log(logger, "case.created", case_id=case.id, queue=case.queue)
-    return CaseOut.of(case)
+def create_case(owner: Owner, svc: Svc, response: Response, body: NewCase | None = None) -> CaseOut:
+    with session_scope(svc.settings.database) as db:
+        case = state.create_case(db, owner, (body or NewCase()).queue)
+        created = CaseOut.of(case)
+    response.headers["Location"] = f"/cases/{created.id}"
+    log(logger, "case.created", case_id=created.id, queue=created.queue)
+    return created
 
 
 @router.get("/{case_id}", summary="Status and progress of a case", responses=NOT_FOUND)
-def get_case(case_id: str, owner: Owner, db: Db) -> CaseOut:
-    return CaseOut.of(_case(db, case_id, owner))
+def get_case(case_id: str, caller: Reader, svc: Svc) -> CaseOut:
+    with session_scope(svc.settings.database) as db:
+        case = _readable(db, case_id, caller)
+        _audit_read(db, case, caller, "case.read")
+        return CaseOut.of(case)
 
 
 @router.post(
@@ -79,16 +98,20 @@ def get_case(case_id: str, owner: Owner, db: Db) -> CaseOut:
     responses={
         200: {"model": DocumentOut, "description": "this file is already in the case"},
         **NOT_FOUND,
+        **FORBIDDEN,
         413: {**PROBLEM, "description": "larger than the upload limit"},
         415: {**PROBLEM, "description": "not a PDF, plain text or page image (or not multipart)"},
-        422: {**PROBLEM, "description": "empty file, or no `file` field"},
+        422: {
+            **PROBLEM,
+            "description": "empty file, a PDF with more pages than the limit, or no `file` field",
+        },
     },
 )
 async def upload_document(
     case_id: str, owner: Owner, svc: Svc, request: Request, response: Response
 ) -> DocumentOut:
     await run_in_threadpool(_check_case, svc, case_id, owner)
-    upload = await receive_upload(request, svc.store, svc.settings.max_upload_bytes)
+    upload = await receive_upload(request, svc.store, svc.settings.limits)
     document, queue, created = await run_in_threadpool(_register, svc, case_id, owner, upload)
     if created:
         svc.enqueuer.document(document.id, queue)
@@ -113,6 +136,7 @@ def _register(svc: Services, case_id: str, owner: str, upload: Upload) -> tuple[
             if existing is None:
                 row = state.add_document(session, case, upload.stored, upload.filename, upload.media_type)
                 return DocumentOut.of(row), case.queue, True
+            state.log_event(session, case_id, "document.resubmitted", existing.id, actor=owner)
     except IntegrityError:  # the same file arrived twice at once; the other request stored it
         existing = None
     svc.store.delete(upload.stored.storage_key)
@@ -124,7 +148,7 @@ def _register(svc: Services, case_id: str, owner: str, upload: Upload) -> tuple[
 
 
 def _analysis(case: Case) -> Analysis:
-    if case.stage != CaseStage.READY_FOR_REVIEW or case.analysis is None:
+    if case.stage not in (CaseStage.READY_FOR_REVIEW, CaseStage.RELEASED) or case.analysis is None:
         detail = f"the case is {case.stage}; wait until its status is ready_for_review"
         if case.stage == CaseStage.FAILED:
             detail = f"the case failed: {case.failure_detail}"
@@ -137,8 +161,12 @@ def _analysis(case: Case) -> Analysis:
     summary="The reconciled profile, each value with the findings and evidence behind it",
     responses={**NOT_FOUND, **NOT_READY},
 )
-def get_profile(case_id: str, owner: Owner, db: Db) -> PatientProfile:
-    return _analysis(_case(db, case_id, owner)).profile
+def get_profile(case_id: str, caller: Reader, svc: Svc) -> PatientProfile:
+    with session_scope(svc.settings.database) as db:
+        case = _readable(db, case_id, caller)
+        profile = _analysis(case).profile
+        _audit_read(db, case, caller, "profile.read")
+    return profile
 
 
 class GuidanceFormat(StrEnum):
@@ -169,18 +197,50 @@ def _negotiate(requested: GuidanceFormat | None, accept: str) -> GuidanceFormat:
 )
 def get_guidance(
     case_id: str,
-    owner: Owner,
-    db: Db,
+    caller: Reader,
+    svc: Svc,
     request: Request,
     format: Annotated[GuidanceFormat | None, Query(description="overrides the Accept header")] = None,
 ) -> Guidance | Response:
-    analysis = _analysis(_case(db, case_id, owner))
     chosen = _negotiate(format, request.headers.get("accept", ""))
+    with session_scope(svc.settings.database) as db:
+        case = _readable(db, case_id, caller)
+        analysis = _analysis(case)
+        _audit_read(db, case, caller, "guidance.read", format=chosen)
     if chosen is GuidanceFormat.HTML:
         return HTMLResponse(render_html(analysis))
     if chosen is GuidanceFormat.MARKDOWN:
         return PlainTextResponse(render_markdown(analysis), media_type="text/markdown; charset=utf-8")
     return analysis.guidance
+
+
+@router.post(
+    "/{case_id}/release",
+    summary="A navigator approves the reviewed guidance: the case becomes released",
+    description="Only a case that is ready_for_review, at the run the navigator reviewed. Releasing a "
+    "released case again at the same run is harmless; a newer upload or re-run needs a new review.",
+    responses={
+        **NOT_FOUND,
+        **FORBIDDEN,
+        409: {**PROBLEM, "description": "not ready_for_review, or not at the reviewed run"},
+    },
+)
+def release_case(case_id: str, body: ReleaseCase, navigator: Navigator, svc: Svc) -> CaseOut:
+    with session_scope(svc.settings.database) as db:
+        case = _readable(db, case_id, navigator)
+        if case.stage == CaseStage.RELEASED and case.run == body.run:
+            return CaseOut.of(case)  # a retried release
+        if not state.release_case(db, case_id, body.run, navigator.id):
+            detail = (
+                f"the case is {status_of(case)} at run {case.run}; only a case that is ready_for_review can "
+                f"be released, at the run that was reviewed (run {body.run})"
+            )
+            raise Problem(
+                409, "not_releasable", "Case cannot be released", detail, case_status=status_of(case)
+            )
+        released = CaseOut.of(case)
+    log(logger, "case.released", case_id=case_id, run=body.run)
+    return released
 
 
 @router.post(

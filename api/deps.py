@@ -1,14 +1,16 @@
-"""What the routes share: the settings, the file store, the enqueuer and a database transaction."""
+"""What the routes share: the settings, the file store and the enqueuer.
+
+Routes open their transaction inside their own body (`session_scope`), never as a yield-dependency: a
+dependency's teardown waits for a free threadpool thread, and under load every thread can be waiting
+for a pooled connection that only such a teardown would give back (a deadlock until the pool times out).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
-from oncoguide.storage.db import session_scope
 from oncoguide.storage.files import FileStore
 from oncoguide.storage.settings import Settings
 from workers.enqueue import Enqueuer
@@ -23,8 +25,3 @@ class Services:
 
 def services(request: Request) -> Services:
     return request.app.state.services
-
-
-def transaction(request: Request) -> Iterator[Session]:
-    with session_scope(services(request).settings.database) as session:
-        yield session

@@ -18,6 +18,7 @@ class CaseStatus(StrEnum):
     EXTRACTING = "extracting"
     MATCHING = "matching"
     READY_FOR_REVIEW = "ready_for_review"
+    RELEASED = "released"
     FAILED = "failed"
 
 
@@ -28,6 +29,12 @@ class NewCase(BaseModel):
         default="patient",
         description="'bulk' for a partner's batch, so that it never delays a patient's case",
     )
+
+
+class ReleaseCase(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"run": 3}]})
+
+    run: int = Field(description="the run the navigator reviewed (the case's `run` when they read it)")
 
 
 class Failure(BaseModel):

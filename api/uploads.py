@@ -1,23 +1,27 @@
 """A multipart upload streamed straight into the encrypted file store: never held whole in memory,
 never written to disk in plain text, its type sniffed from its first bytes, its size capped as it
-arrives."""
+arrives, and a PDF's pages counted before it is accepted."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.problems import Problem
-from extractors.ingest import EmptyFile, FileTooLarge, NotAPdf, UnsupportedFileType
+from extractors.ingest import EmptyFile, FileTooLarge, Limits, NotAPdf, TooManyPages, UnsupportedFileType
 from extractors.ingest.sniff import HEAD_BYTES, PDF, SUPPORTED, describe, sniff_media_type
 from oncoguide.storage.files import EncryptedWriter, FileStore, StoredFile, safe_filename
 
 FIELD = b"file"
 _MB = 2**20
 _MULTIPART_OVERHEAD = 64 * 1024  # part headers and boundaries around the file's bytes
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe; a page count takes milliseconds
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def _too_large(name: str, max_bytes: int) -> Problem:
     return Problem(413, FileTooLarge.code, "File too large", detail)
 
 
-async def receive_upload(request: Request, store: FileStore, max_bytes: int) -> Upload:
+async def receive_upload(request: Request, store: FileStore, limits: Limits) -> Upload:
     """Stream the request's `file` part into the store; raise a Problem saying exactly what is wrong."""
     content_type, options = parse_options_header(request.headers.get("content-type"))
     boundary = options.get(b"boundary")
@@ -116,9 +120,9 @@ async def receive_upload(request: Request, store: FileStore, max_bytes: int) -> 
         detail = "send the file as multipart/form-data in a field named 'file'"
         raise Problem(415, "not_multipart", "Multipart upload expected", detail)
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + _MULTIPART_OVERHEAD:
-        raise _too_large("upload", max_bytes)
-    part = _FilePart(store, max_bytes)
+    if declared and declared.isdigit() and int(declared) > limits.max_bytes + _MULTIPART_OVERHEAD:
+        raise _too_large("upload", limits.max_bytes)
+    part = _FilePart(store, limits.max_bytes)
     try:
         await _parse(request, boundary, part)
         if part.writer is None:
@@ -129,11 +133,32 @@ async def receive_upload(request: Request, store: FileStore, max_bytes: int) -> 
             raise Problem(422, EmptyFile.code, "Empty file", str(EmptyFile(name)))
         if part.media_type is None:
             raise _malformed()
-        return Upload(part.writer.finish(), name, part.media_type)
+        stored = part.writer.finish()
     except BaseException:
         if part.writer is not None:
             part.writer.discard()
         raise
+    if part.media_type == PDF:
+        pages = await run_in_threadpool(_pdf_pages, store, stored.storage_key)
+        if pages is not None and pages > limits.max_pages:
+            store.delete(stored.storage_key)
+            error = TooManyPages(name, pages=pages, limit=limits.max_pages)
+            raise Problem(422, error.code, "Too many pages", str(error), pages=pages, limit=limits.max_pages)
+    return Upload(stored, name, part.media_type)
+
+
+def _pdf_pages(store: FileStore, storage_key: str) -> int | None:
+    """The page count, read through the decrypting view (pdfium reads the trailer and the page tree,
+    not the pages). None if pdfium cannot open it (a password, damage): the worker then says why."""
+    with _PDFIUM, store.open_plain(storage_key) as stream:
+        try:
+            pdf = pdfium.PdfDocument(stream)
+        except pdfium.PdfiumError:
+            return None
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
 
 
 async def _parse(request: Request, boundary: bytes, part: _FilePart) -> None:

@@ -5,6 +5,7 @@ and dropped afterwards, also when a test fails."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -165,6 +166,59 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Settings], Worker]]:
     finally:
         for worker in started:
             worker.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A private `redis-server` without persistence, so that killing it loses every queued message; the
+    machine's shared Redis is never restarted. `start()` again comes back empty on the same port."""
+
+    def __init__(self, log_dir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed; the Redis restart test needs its own server")
+        self.binary = binary
+        self.port = free_port()
+        self.log = log_dir / f"redis-{self.port}.log"
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--logfile", str(self.log)]
+        self.process = subprocess.Popen(command, start_new_session=True)
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        try:
+            wait_until(lambda: _answers(client), timeout=10)
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    try:
+        yield server
+    finally:
+        server.kill()
 
 
 def client_for(settings: Settings) -> TestClient:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
 from fixtures_pdf import text_pdf
 from service_fixtures import client_for, database_url, replace, settings, upload  # noqa: F401
+from sqlalchemy import select
 
+from oncoguide.pipeline import assemble, read_and_extract
+from oncoguide.storage import state
+from oncoguide.storage.db import session_scope
+from oncoguide.storage.files import FileStore
+from oncoguide.storage.models import Case, CaseEvent
 from oncoguide.storage.settings import Settings
 
 LUNG = Path(__file__).resolve().parents[1] / "examples" / "lung"
@@ -139,3 +146,103 @@ def test_no_record_text_or_file_names_in_the_logs(settings: Settings, caplog) ->
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert "document.uploaded" in logged
     assert "jane" not in logged.lower() and "adenocarcinoma" not in logged.lower()
+
+
+def _make_ready(settings: Settings, case_id: str) -> int:  # noqa: F811
+    """Do the workers' part in-process (claim, read, complete, assemble): the case is ready_for_review."""
+    store = FileStore.from_settings(settings)
+    with session_scope(settings.database) as session:
+        document_ids = [row.id for row in session.get(Case, case_id).documents]
+    for document_id in document_ids:
+        with session_scope(settings.database) as session:
+            claim = state.claim_document(session, document_id, settings.max_attempts)
+        assert claim is not None
+        with store.decrypted_copy(claim.storage_key, claim.filename) as path:
+            document, findings = read_and_extract(path)
+        with session_scope(settings.database) as session:
+            state.complete_document(session, claim, document, findings)
+    with session_scope(settings.database) as session:
+        started = state.start_matching_if_complete(session, case_id)
+    assert started is not None
+    run = started[0]
+    with session_scope(settings.database) as session:
+        inputs = state.case_inputs(session, case_id, run)
+    assert inputs is not None
+    with session_scope(settings.database) as session:
+        assert state.finish_case(session, case_id, run, assemble(*inputs))
+    return run
+
+
+def test_a_navigator_releases_the_reviewed_run_and_every_access_is_audited(settings: Settings) -> None:  # noqa: F811
+    keyed = client_for(replace(settings, api_keys="key-a:alice,key-b:bob", navigator_keys="key-n:nina"))
+    alice, bob, nina = ({"X-API-Key": key} for key in ("key-a", "key-b", "key-n"))
+    case_id = keyed.post("/cases", headers=alice).json()["id"]
+    data = (LUNG / "01-pathology.pdf").read_bytes()
+    keyed.post(f"/cases/{case_id}/documents", files={"file": ("01-pathology.pdf", data)}, headers=alice)
+    _problem(keyed.post(f"/cases/{case_id}/release", json={"run": 2}, headers=nina), 409, "not_releasable")
+    run = _make_ready(settings, case_id)
+
+    assert keyed.get(f"/cases/{case_id}/guidance", headers=alice).status_code == 200  # at ready_for_review
+    _problem(keyed.get(f"/cases/{case_id}/guidance", headers=bob), 404, "not_found")
+    _problem(keyed.post(f"/cases/{case_id}/release", json={"run": run}, headers=alice), 403, "navigator_only")
+    _problem(
+        keyed.post(f"/cases/{case_id}/release", json={"run": run - 1}, headers=nina), 409, "not_releasable"
+    )
+    _problem(keyed.post(f"/cases/{case_id}/documents", files={"file": ("x.txt", b"x")}, headers=nina), 403)
+    released = keyed.post(f"/cases/{case_id}/release", json={"run": run}, headers=nina)
+    assert released.status_code == 200 and released.json()["status"] == "released"
+    assert keyed.post(f"/cases/{case_id}/release", json={"run": run}, headers=nina).status_code == 200
+    assert keyed.get(f"/cases/{case_id}", headers=alice).json()["status"] == "released"
+    assert keyed.get(f"/cases/{case_id}/guidance", headers=alice).json()["sections"]
+    assert keyed.get(f"/cases/{case_id}/profile", headers=nina).status_code == 200
+
+    with session_scope(settings.database) as session:
+        events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
+        audit = [(event.actor, event.kind) for event in events if event.actor is not None]
+        details = json.dumps([event.detail for event in events])
+    assert audit == [
+        ("alice", "case.created"),
+        ("alice", "document.accepted"),
+        ("alice", "guidance.read"),
+        ("nina", "case.released"),
+        ("alice", "case.read"),
+        ("alice", "guidance.read"),
+        ("nina", "profile.read"),
+    ]  # refused requests change and read nothing, so they leave no event
+    assert "pathology" not in details.lower() and "adenocarcinoma" not in details.lower()
+
+    # New records need a new review: the upload opens a new run and the case is no longer released.
+    keyed.post(f"/cases/{case_id}/documents", files={"file": ("b.txt", b"Stage IIIA.")}, headers=alice)
+    assert keyed.get(f"/cases/{case_id}", headers=alice).json()["status"] == "queued"
+    _problem(keyed.get(f"/cases/{case_id}/guidance", headers=alice), 409, "not_ready")
+
+
+def test_on_one_machine_without_keys_the_local_user_may_release(settings: Settings) -> None:  # noqa: F811
+    client = client_for(settings)
+    case_id = client.post("/cases").json()["id"]
+    upload(client, case_id, "01-pathology.pdf", (LUNG / "01-pathology.pdf").read_bytes())
+    run = _make_ready(settings, case_id)
+    assert client.post(f"/cases/{case_id}/release", json={"run": run}).json()["status"] == "released"
+
+
+def test_metrics_still_answer_with_the_case_counts_when_redis_is_down(settings: Settings) -> None:  # noqa: F811
+    client = client_for(replace(settings, broker_url="redis://127.0.0.1:1/0"))
+    client.post("/cases")
+    down = client.get("/metrics")
+    assert down.status_code == 200
+    assert "oncoguide_metrics_store_up 0.0" in down.text and 'oncoguide_cases{stage="open"}' in down.text
+    assert "oncoguide_queue_depth" not in down.text
+
+
+def test_a_pdf_over_the_page_limit_is_refused_at_upload(settings: Settings, tmp_path: Path) -> None:  # noqa: F811
+    client = client_for(replace(settings, max_pages=5))
+    case_id = client.post("/cases").json()["id"]
+    before = set(settings.files_dir.iterdir())
+    six = text_pdf(tmp_path / "six.pdf", [[f"page {n}"] for n in range(6)])
+    body = _problem(upload(client, case_id, "six.pdf", six.read_bytes()), 422, "too_many_pages")
+    assert "six.pdf" in body["detail"] and "limit 5" in body["detail"]
+    assert (body["pages"], body["limit"]) == (6, 5)
+    assert set(settings.files_dir.iterdir()) == before  # the refused file is not kept
+    five = text_pdf(tmp_path / "five.pdf", [[f"page {n}"] for n in range(5)])
+    assert upload(client, case_id, "five.pdf", five.read_bytes()).status_code == 201
+    assert [d["filename"] for d in client.get(f"/cases/{case_id}").json()["documents"]] == ["five.pdf"]

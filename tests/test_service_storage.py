@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import time
 from pathlib import Path
 
+import pypdfium2
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
+from fixtures_pdf import text_pdf
 from service_fixtures import database_url, settings  # noqa: F401  (fixtures)
 
 from oncoguide.domain import Document as DomainDocument
 from oncoguide.domain import Page, PageSource
 from oncoguide.storage import state
 from oncoguide.storage.db import engine_for, session_scope
-from oncoguide.storage.files import CHUNK_BYTES, DamagedFile, FileStore, load_key, safe_filename
+from oncoguide.storage.files import CHUNK_BYTES, DamagedFile, FileStore, StoredFile, load_key, safe_filename
 from oncoguide.storage.models import Base, CaseEvent, CaseStage, DocumentStatus
 from oncoguide.storage.settings import Settings
+from workers.sweeper import remove_leftover_files
 
 RECORD = b"%PDF-1.7 Pathology: adenocarcinoma of the lung, KRAS G12C. " * 50_000  # ~3 MB, 3+ chunks
 
@@ -147,3 +153,53 @@ def test_sweeper_sees_only_work_idle_longer_than_the_timeout(settings: Settings,
     with session_scope(settings.database) as session:
         assert (document_id, "bulk") not in state.stale_work(session, now - dt.timedelta(minutes=5)).documents
         assert (document_id, "bulk") in state.stale_work(session, now + dt.timedelta(seconds=1)).documents
+
+
+def test_the_plaintext_view_reads_any_span_and_counts_a_large_pdfs_pages(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, Fernet.generate_key())
+    writer = store.writer()
+    writer.write(RECORD)
+    stored = writer.finish()
+    with store.open_plain(stored.storage_key) as view:
+        for start in (0, CHUNK_BYTES - 7, 2 * CHUNK_BYTES + 3, len(RECORD) - 5):  # across chunk borders
+            view.seek(start)
+            assert view.read(20) == RECORD[start : start + 20]
+        assert view.seek(0, io.SEEK_END) == len(RECORD)
+    pages = [[os.urandom(40).hex() for _ in range(50)] for _ in range(400)]  # incompressible text
+    big = text_pdf(tmp_path / "big.pdf", pages)
+    writer = store.writer()
+    writer.write(big.read_bytes())
+    pdf = writer.finish()
+    assert pdf.size > CHUNK_BYTES  # pdfium's reads cross chunk borders
+    with store.open_plain(pdf.storage_key) as view:
+        assert len(pypdfium2.PdfDocument(view)) == len(pypdfium2.PdfDocument(big)) >= 400
+    path = store.path(stored.storage_key)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(DamagedFile):
+        store.open_plain(stored.storage_key)
+
+
+def test_the_sweeper_removes_interrupted_uploads_and_files_no_document_names(settings: Settings) -> None:  # noqa: F811
+    store = FileStore.from_settings(settings)
+
+    def stored(data: bytes) -> str:
+        writer = store.writer()
+        writer.write(data)
+        return writer.finish().storage_key
+
+    kept, orphan = stored(b"Stage IIIA."), stored(b"Stage IIB.")
+    with session_scope(settings.database) as session:
+        case = state.create_case(session, "owner", "patient")
+        state.add_document(session, case, StoredFile(kept, 11, "1" * 64), "a.txt", "text/plain")
+    partial = store.root / f"{'a' * 32}.part"  # a crash mid-upload: never finished, never discarded
+    partial.write_bytes(b"OGF1 half an upload")
+    young_orphan = stored(b"being committed right now")
+    hour_ago = time.time() - 3600
+    for path in (store.path(kept), store.path(orphan), partial):
+        os.utime(path, (hour_ago, hour_ago))
+
+    removed = remove_leftover_files(settings, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+
+    assert removed == 2
+    assert not store.path(orphan).exists() and not partial.exists()
+    assert store.path(kept).exists() and store.path(young_orphan).exists()

@@ -4,17 +4,23 @@ results in a real PostgreSQL database. Each wait is bounded."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from fixtures_pdf import text_pdf
+from prometheus_client.parser import text_string_to_metric_families
 from service_fixtures import (  # noqa: F401  (fixtures)
+    FINISHED,
+    RedisServer,
     Worker,
     client_for,
     database_url,
     drop_namespace,
     make_settings,
+    private_redis,
     replace,
     settings,
     start_worker,
@@ -31,7 +37,7 @@ from oncoguide.storage.models import CaseEvent
 from oncoguide.storage.models import Document as DocumentRow
 from oncoguide.storage.settings import Settings
 from workers.enqueue import Enqueuer
-from workers.factory import make_celery
+from workers.factory import CASE_TASK, DOCUMENT_TASK, make_celery
 from workers.sweeper import sweep
 
 LUNG = sorted((Path(__file__).resolve().parents[1] / "examples" / "lung").glob("*.pdf"))
@@ -184,3 +190,95 @@ def _kill_and_recover(settings: Settings, start_worker: StartWorker, tmp_path: P
         stored = session.scalars(select(DocumentRow.findings).where(DocumentRow.case_id == case_id)).all()
     assert sum(len(findings or []) for findings in stored) == expected
     assert client.get(f"/cases/{case_id}/guidance").status_code == 200
+
+
+def _scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_show_queue_depth_task_durations_failures_and_cases(
+    database_url: str,  # noqa: F811
+    start_worker: StartWorker,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    own = make_settings(database_url, tmp_path / "storage")  # counters of its own
+    try:
+        client = client_for(own)
+        case_id = client.post("/cases", json={"queue": "bulk"}).json()["id"]
+        locked = text_pdf(tmp_path / "locked.pdf", [["Pathology report"]], encrypt=True)
+        upload(client, case_id, LUNG[0].name, LUNG[0].read_bytes())
+        upload(client, case_id, locked.name, locked.read_bytes())
+        before = _scrape(client)
+        assert before[("oncoguide_queue_depth", (("queue", "bulk"),))] == 2
+        assert before[("oncoguide_queue_depth", (("queue", "patient"),))] == 0
+        assert before[("oncoguide_cases", (("stage", "open"),))] >= 1
+
+        start_worker(own)  # a prefork worker: the tasks run in its pool process, not in this one
+        assert wait_for_case(client, case_id)["status"] == "ready_for_review"
+        after = _scrape(client)
+        read, assembled = ("task", DOCUMENT_TASK), ("task", CASE_TASK)
+        assert after[("oncoguide_task_duration_seconds_count", (read,))] == 2
+        assert after[("oncoguide_task_duration_seconds_count", (assembled,))] == 1
+        assert after[("oncoguide_task_duration_seconds_bucket", (("le", "+Inf"), read))] == 2
+        assert 0 < after[("oncoguide_task_duration_seconds_sum", (read,))] < 60
+        assert after[("oncoguide_task_failures_total", (("reason", "encrypted_pdf"), read))] == 1
+        assert after[("oncoguide_queue_depth", (("queue", "bulk"),))] == 0
+        assert after[("oncoguide_cases", (("stage", "ready_for_review"),))] >= 1
+        assert after[("oncoguide_documents", (("status", "failed"),))] >= 1
+        assert after[("oncoguide_metrics_store_up", ())] == 1
+    finally:
+        drop_namespace(own)
+
+
+def test_a_redis_restart_while_cases_are_queued_loses_no_accepted_case(
+    database_url: str,  # noqa: F811
+    private_redis: RedisServer,  # noqa: F811  (set up first, so torn down after the worker)
+    start_worker: StartWorker,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    own = make_settings(database_url, tmp_path / "storage", broker_url=private_redis.url, stale_after=3)
+    lines = [f"Line {n}: the report was reviewed with the patient in clinic today." for n in range(40)]
+    long_record = text_pdf(tmp_path / "long-history.pdf", [lines] * 300)  # holds the worker a few seconds
+    start_worker(own)
+    client = client_for(own)
+    cases = [client.post("/cases").json()["id"] for _ in range(4)]
+    long_id = upload(client, cases[0], long_record.name, long_record.read_bytes()).json()["id"]
+    for case_id, path in zip(cases[1:], LUNG, strict=True):
+        assert upload(client, case_id, path.name, path.read_bytes()).status_code == 201
+
+    def reading_long() -> bool:
+        with session_scope(own.database) as session:
+            return session.get(DocumentRow, long_id).status == "reading"
+
+    wait_until(reading_long, timeout=30, interval=0.05)
+    private_redis.kill()  # the queued tasks of cases 1-3 are gone with it
+    queued = [client.get(f"/cases/{case_id}").json()["status"] for case_id in cases[1:]]
+    assert queued == ["queued"] * 3
+    during = client.post("/cases").json()["id"]  # accepted while Redis is down: committed, not sent
+    assert upload(client, during, LUNG[0].name, LUNG[0].read_bytes()).status_code == 201
+    cases.append(during)
+    private_redis.start()
+
+    # The periodic sweeper, as beat runs it: re-enqueue what has been idle longer than stale_after.
+    enqueuer = Enqueuer(make_celery(own))
+    deadline = time.monotonic() + 120
+    while not all(client.get(f"/cases/{case_id}").json()["status"] in FINISHED for case_id in cases):
+        assert time.monotonic() < deadline, [client.get(f"/cases/{c}").json()["status"] for c in cases]
+        sweep(enqueuer)
+        time.sleep(1)
+
+    for case_id in cases:
+        case = client.get(f"/cases/{case_id}").json()
+        assert case["status"] == "ready_for_review", case
+        assert _done_events(own, case_id) == {document["id"]: 1 for document in case["documents"]}
+        with session_scope(own.database) as session:
+            ready = session.scalar(
+                select(func.count()).where(CaseEvent.case_id == case_id, CaseEvent.kind == "case.ready")
+            )
+        assert ready == 1  # assembled once

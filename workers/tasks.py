@@ -21,7 +21,7 @@ from oncoguide.storage import state
 from oncoguide.storage.db import session_scope
 from oncoguide.storage.files import DamagedFile, FileStore
 from oncoguide.storage.models import Document as DocumentRow
-from workers.app import app
+from workers.app import app, metrics
 from workers.enqueue import Enqueuer
 from workers.factory import CASE_TASK, DOCUMENT_TASK, SWEEP_TASK, ServiceCelery
 from workers.logs import log
@@ -97,7 +97,9 @@ def _read(url: str, claim: state.Claim) -> None:
 
 def _fail(url: str, claim: state.Claim, code: str, detail: str, error: Exception | None = None) -> None:
     with session_scope(url) as session:
-        state.fail_document(session, claim.document_id, code, detail)
+        failed = state.fail_document(session, claim.document_id, code, detail)
+    if failed and metrics is not None:
+        metrics.failure(DOCUMENT_TASK, code)
     error_type = type(error).__name__ if error else None
     log(
         logger,
@@ -185,7 +187,10 @@ def _assemble(url: str, case_id: str, run: int, documents: list[Document], findi
 
 def _fail_case(url: str, case_id: str, run: int, code: str, detail: str) -> str:
     with session_scope(url) as session:
-        return "failed" if state.fail_case(session, case_id, run, code, detail) else "superseded"
+        failed = state.fail_case(session, case_id, run, code, detail)
+    if failed and metrics is not None:
+        metrics.failure(CASE_TASK, code)
+    return "failed" if failed else "superseded"
 
 
 @app.task(bind=True, name=SWEEP_TASK, **_RETRY)

@@ -8,6 +8,7 @@ chunks are detected, not silently read as a shorter document.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import struct
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -27,6 +29,7 @@ CHUNK_BYTES = 1 << 20
 _LENGTH = struct.Struct(">I")
 _CHUNK_HEADER = struct.Struct(">Q?")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_STORAGE_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class DamagedFile(Exception):
@@ -120,7 +123,7 @@ class FileStore:
         return EncryptedWriter(self.root, self._fernet)
 
     def path(self, storage_key: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{32}", storage_key):
+        if not _STORAGE_KEY.fullmatch(storage_key):
             raise ValueError("not a storage key")
         return self.root / f"{storage_key}.enc"
 
@@ -145,6 +148,11 @@ class FileStore:
                 index += 1
         raise DamagedFile("the file is truncated")
 
+    def open_plain(self, storage_key: str) -> BinaryIO:
+        """A seekable plaintext view that decrypts only the chunks read: for a look inside (a PDF's
+        page count) without writing plaintext to disk or holding the whole file in memory."""
+        return io.BufferedReader(_PlainReader(self.path(storage_key).open("rb"), self._fernet))
+
     @contextmanager
     def decrypted_copy(self, storage_key: str, filename: str) -> Iterator[Path]:
         """A private temporary plaintext copy under the original name, removed when the block ends."""
@@ -157,3 +165,88 @@ class FileStore:
 
     def delete(self, storage_key: str) -> None:
         self.path(storage_key).unlink(missing_ok=True)
+
+    def partial_uploads(self, before: float) -> list[Path]:
+        """`.part` files last written before `before` (epoch seconds): uploads cut off by a crash."""
+        return [path for path in self.root.glob("*.part") if path.stat().st_mtime < before]
+
+    def stored_keys(self, before: float) -> list[str]:
+        """Keys of the stored files last written before `before`, to be checked against the database."""
+        return [
+            path.stem
+            for path in self.root.glob("*.enc")
+            if _STORAGE_KEY.fullmatch(path.stem) and path.stat().st_mtime < before
+        ]
+
+
+class _PlainReader(io.RawIOBase):
+    _CACHED_CHUNKS = 4  # a PDF reader jumps between the trailer, the xref and the objects
+
+    def __init__(self, handle: BinaryIO, fernet: Fernet) -> None:
+        super().__init__()
+        self._handle = handle
+        self._fernet = fernet
+        self._cache: dict[int, bytes] = {}
+        self._position = 0
+        self._tokens: list[tuple[int, int]] = []  # (offset, length) of each chunk's token
+        try:
+            if handle.read(len(MAGIC)) != MAGIC:
+                raise DamagedFile("not an OncoGuide stored file")
+            while prefix := handle.read(_LENGTH.size):
+                if len(prefix) < _LENGTH.size:
+                    raise DamagedFile("the file is truncated")
+                self._tokens.append((handle.tell(), _LENGTH.unpack(prefix)[0]))
+                handle.seek(self._tokens[-1][1], io.SEEK_CUR)
+            if not self._tokens:
+                raise DamagedFile("the file is truncated")
+            # Reading the last chunk checks its last-chunk flag and gives the plaintext's length.
+            self._size = (len(self._tokens) - 1) * CHUNK_BYTES + len(self._chunk(len(self._tokens) - 1))
+        except DamagedFile:
+            handle.close()
+            raise
+
+    def _chunk(self, index: int) -> bytes:
+        if index in self._cache:
+            return self._cache[index]
+        offset, length = self._tokens[index]
+        self._handle.seek(offset)
+        try:
+            plain = self._fernet.decrypt(self._handle.read(length))
+        except InvalidToken as error:
+            raise DamagedFile("a chunk does not authenticate") from error
+        number, last = _CHUNK_HEADER.unpack_from(plain)
+        data = plain[_CHUNK_HEADER.size :]
+        final = index == len(self._tokens) - 1
+        if number != index or last != final or (not final and len(data) != CHUNK_BYTES):
+            raise DamagedFile("chunks out of order or cut short")
+        if len(self._cache) >= self._CACHED_CHUNKS:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[index] = data
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._position >= self._size:
+            return 0
+        index, within = divmod(self._position, CHUNK_BYTES)
+        data = self._chunk(index)[within : within + len(buffer)]
+        memoryview(buffer)[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()

@@ -34,6 +34,7 @@ class CaseStage(StrEnum):
     OPEN = "open"  # documents are being read; assembled when all of them are done or failed
     MATCHING = "matching"
     READY_FOR_REVIEW = "ready_for_review"
+    RELEASED = "released"  # a navigator approved the guidance of this run for the patient
     FAILED = "failed"
 
 
@@ -79,7 +80,7 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED, index=True)
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     pages_total: Mapped[int | None] = mapped_column(Integer)
@@ -95,7 +96,10 @@ class Document(Base):
 
 
 class CaseEvent(Base):
-    """The audit log: ids, kinds and counts only, never record text. Kept after a case is deleted."""
+    """The audit log: ids, kinds and counts only, never record text. Kept after a case is deleted.
+
+    `actor` is the person (owner or navigator id) who read or changed the case; null for the workers.
+    """
 
     __tablename__ = "case_events"
 
@@ -103,5 +107,6 @@ class CaseEvent(Base):
     case_id: Mapped[str] = mapped_column(String(32), index=True)
     document_id: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(48))
+    actor: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -44,6 +44,9 @@ class Settings(BaseModel):
     api_keys: SecretStr | None = Field(
         default=None, description="'key:owner,key:owner'; unset means one default owner (embedded mode)"
     )
+    navigator_keys: SecretStr | None = Field(
+        default=None, description="'key:navigator,...': people who review and release any owner's case"
+    )
     default_owner: str = "local"
 
     @classmethod
@@ -74,7 +77,14 @@ class Settings(BaseModel):
         return f"{self.namespace}{name}"
 
     def owners_by_key(self) -> dict[str, str]:
-        if self.api_keys is None:
-            return {}
-        pairs = (item.split(":", 1) for item in self.api_keys.get_secret_value().split(",") if ":" in item)
-        return {key.strip(): owner.strip() for key, owner in pairs}
+        return _pairs(self.api_keys)
+
+    def navigators_by_key(self) -> dict[str, str]:
+        return _pairs(self.navigator_keys)
+
+
+def _pairs(secret: SecretStr | None) -> dict[str, str]:
+    if secret is None:
+        return {}
+    pairs = (item.split(":", 1) for item in secret.get_secret_value().split(",") if ":" in item)
+    return {key.strip(): name.strip() for key, name in pairs}

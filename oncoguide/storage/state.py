@@ -29,9 +29,15 @@ from oncoguide.storage.models import (
 
 
 def log_event(
-    session: Session, case_id: str, kind: str, document_id: str | None = None, **detail: Any
+    session: Session,
+    case_id: str,
+    kind: str,
+    document_id: str | None = None,
+    *,
+    actor: str | None = None,
+    **detail: Any,
 ) -> None:
-    session.add(CaseEvent(case_id=case_id, document_id=document_id, kind=kind, detail=detail))
+    session.add(CaseEvent(case_id=case_id, document_id=document_id, kind=kind, actor=actor, detail=detail))
 
 
 # --- the API's side --------------------------------------------------------------------------
@@ -41,7 +47,7 @@ def create_case(session: Session, owner_id: str, queue: str) -> Case:
     case = Case(owner_id=owner_id, queue=queue, stage=CaseStage.OPEN, run=1)
     session.add(case)
     session.flush()
-    log_event(session, case.id, "case.created", queue=queue)
+    log_event(session, case.id, "case.created", actor=owner_id, queue=queue)
     return case
 
 
@@ -70,7 +76,15 @@ def add_document(
     session.add(document)
     _new_run(case)
     session.flush()
-    log_event(session, case.id, "document.accepted", document.id, bytes=stored.size, run=case.run)
+    log_event(
+        session,
+        case.id,
+        "document.accepted",
+        document.id,
+        actor=case.owner_id,
+        bytes=stored.size,
+        run=case.run,
+    )
     return document
 
 
@@ -84,7 +98,9 @@ def rerun(session: Session, case: Case) -> list[Document]:
         document.updated_at = utcnow()
     _new_run(case)
     session.flush()
-    log_event(session, case.id, "case.rerun", run=case.run, documents=len(case.documents))
+    log_event(
+        session, case.id, "case.rerun", actor=case.owner_id, run=case.run, documents=len(case.documents)
+    )
     return list(case.documents)
 
 
@@ -99,9 +115,21 @@ def _new_run(case: Case) -> None:
 def delete_case(session: Session, case: Case) -> list[str]:
     """Delete the case's rows; returns the storage keys of its files for the caller to remove."""
     keys = [document.storage_key for document in case.documents]
-    log_event(session, case.id, "case.deleted", documents=len(keys))
+    log_event(session, case.id, "case.deleted", actor=case.owner_id, documents=len(keys))
     session.delete(case)
     return keys
+
+
+def release_case(session: Session, case_id: str, run: int, navigator_id: str) -> bool:
+    """A navigator approves the guidance of the run they reviewed; a newer run must be reviewed anew."""
+    done = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.stage == CaseStage.READY_FOR_REVIEW, Case.run == run)
+        .values(stage=CaseStage.RELEASED, updated_at=utcnow())
+    ).rowcount
+    if done:
+        log_event(session, case_id, "case.released", actor=navigator_id, run=run)
+    return bool(done)
 
 
 # --- the workers' side -----------------------------------------------------------------------
@@ -268,6 +296,10 @@ def stale_work(session: Session, idle_since: dt.datetime) -> StaleWork:
         open_cases=list(open_cases),
         matching_cases=[(row.id, row.run, row.queue) for row in matching],
     )
+
+
+def known_storage_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Document.storage_key).where(Document.storage_key.in_(keys))))
 
 
 def touch_case(session: Session, case_id: str) -> None:
