@@ -47,6 +47,7 @@ _RESULT_WORDS = {
     BiomarkerResult.EQUIVOCAL: "unclear (equivocal)",
     BiomarkerResult.NOT_TESTED: "not tested",
     BiomarkerResult.PENDING: "still pending",
+    BiomarkerResult.MEASURED: "measured",
 }
 
 

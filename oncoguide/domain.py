@@ -121,6 +121,7 @@ class BiomarkerResult(StrEnum):
     EQUIVOCAL = "equivocal"
     NOT_TESTED = "not_tested"
     PENDING = "pending"
+    MEASURED = "measured"  # a value with no positive or negative cut-off: Ki-67, a recurrence score
 
 
 class Biomarker(Model):

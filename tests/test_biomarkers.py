@@ -55,7 +55,7 @@ def one(text: str, marker: str) -> Any:
         ("PD-L1 CPS 10 by IHC.", "PD-L1", POS, 10, "CPS"),
         ("TMB 8 mut/Mb, low.", "TMB", NEG, 8, "mut/Mb"),
         ("Tumor mutational burden 14 mutations/Mb.", "TMB", POS, 14, "mut/Mb"),
-        ("Ki-67 index 20%.", "Ki-67", POS, 20, "%"),
+        ("Ki-67 index 20%.", "Ki-67", BiomarkerResult.MEASURED, 20, "%"),  # a measurement, not a result
         ("HER2 (ERBB2) amplified by FISH, ratio 4.1.", "HER2", POS, 4.1, "ratio"),
     ],
 )
