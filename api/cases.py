@@ -3,26 +3,29 @@ uploads are stored and enqueued, results are read back from the database."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth import Caller, Role, current_caller, current_navigator, current_owner
 from api.deps import Services, services
 from api.problems import Problem, ProblemDetails, not_found
-from api.schemas import CaseOut, DocumentOut, NewCase, ReleaseCase, status_of
+from api.schemas import CaseOut, CaseStatus, DocumentOut, NewCase, ReleaseCase, status_from, status_of
 from api.uploads import Upload, receive_upload
 from oncoguide.domain import Analysis, Guidance, PatientProfile
 from oncoguide.render import render_html, render_markdown
 from oncoguide.storage import state
 from oncoguide.storage.db import session_scope
-from oncoguide.storage.models import Case, CaseStage
+from oncoguide.storage.models import Case, CaseStage, Document
 from workers.logs import log
 
 logger = logging.getLogger("oncoguide.api")
@@ -80,11 +83,59 @@ def create_case(owner: Owner, svc: Svc, response: Response, body: NewCase | None
     return created
 
 
-@router.get("/{case_id}", summary="Status and progress of a case", responses=NOT_FOUND)
-def get_case(case_id: str, caller: Reader, svc: Svc) -> CaseOut:
-    with session_scope(svc.settings.database) as db:
+MAX_WAIT = 30.0  # seconds a status request may be held open
+WAIT_CHECK = 0.25  # seconds between a held request's checks of the case (one small query)
+FINISHED = frozenset({CaseStatus.READY_FOR_REVIEW, CaseStatus.RELEASED, CaseStatus.FAILED})
+
+
+@router.get(
+    "/{case_id}",
+    summary="Status and progress of a case",
+    description="With `wait=S` the answer is held until the case's status differs from the status the "
+    "request found, or S seconds have passed: a client learns of a change at once with few requests.",
+    responses=NOT_FOUND,
+)
+async def get_case(
+    case_id: str,
+    caller: Reader,
+    svc: Svc,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a change of status")
+    ] = 0,
+) -> CaseOut:
+    url = svc.settings.database
+    found = await run_in_threadpool(_status, url, case_id, caller)
+    if wait > 0 and found not in FINISHED:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            await asyncio.sleep(min(WAIT_CHECK, max(0.0, deadline - time.monotonic())))
+            if await run_in_threadpool(_status, url, case_id, caller) != found:
+                break
+    return await run_in_threadpool(_read_status, url, case_id, caller)
+
+
+def _status(url: str, case_id: str, caller: Caller) -> CaseStatus:
+    """The case's status in one small query (a held request asks often)."""
+    with session_scope(url) as db:
+        rows = db.execute(
+            select(Case.stage, Case.owner_id, Document.status)
+            .outerjoin(Document, Document.case_id == Case.id)
+            .where(Case.id == case_id)
+        ).all()
+    if not rows or (caller.role is Role.OWNER and rows[0].owner_id != caller.id):
+        raise not_found("case")
+    return status_from(rows[0].stage, {row.status for row in rows if row.status is not None})
+
+
+def _read_status(url: str, case_id: str, caller: Caller) -> CaseOut:
+    with session_scope(url) as db:
         case = _readable(db, case_id, caller)
-        _audit_read(db, case, caller, "case.read")
+        status = status_of(case)
+        # The status holds no record content (states, counts, file names the caller sent), and clients
+        # poll it: a read is audited once for each caller, run and status, so the log shows who saw
+        # which state of the case without a row per poll. Profile and guidance reads are all audited.
+        if state.last_read(db, case.id, caller.id) != (case.run, status):
+            _audit_read(db, case, caller, "case.read", status=status)
         return CaseOut.of(case)
 
 
@@ -147,13 +198,32 @@ def _register(svc: Services, case_id: str, owner: str, upload: Upload) -> tuple[
         return DocumentOut.of(existing), "", False
 
 
-def _analysis(case: Case) -> Analysis:
-    if case.stage not in (CaseStage.READY_FOR_REVIEW, CaseStage.RELEASED) or case.analysis is None:
-        detail = f"the case is {case.stage}; wait until its status is ready_for_review"
-        if case.stage == CaseStage.FAILED:
-            detail = f"the case failed: {case.failure_detail}"
-        raise Problem(409, "not_ready", "Case not ready", detail, case_status=case.stage)
-    return Analysis.model_validate(case.analysis)
+def _not_ready(case: Case) -> Problem:
+    detail = f"the case is {case.stage}; wait until its status is ready_for_review"
+    if case.stage == CaseStage.FAILED:
+        detail = f"the case failed: {case.failure_detail}"
+    return Problem(409, "not_ready", "Case not ready", detail, case_status=case.stage)
+
+
+def _ready(case: Case) -> Case:
+    if case.stage not in (CaseStage.READY_FOR_REVIEW, CaseStage.RELEASED):
+        raise _not_ready(case)
+    return case
+
+
+def _analysis(db: Session, case: Case) -> Analysis:
+    analysis = state.case_analysis(db, _ready(case))
+    if analysis is None:
+        raise _not_ready(case)
+    return analysis
+
+
+def _part(db: Session, case: Case, name: str) -> Any:
+    """One part of the stored analysis (its profile or guidance), read alone from inside the JSON."""
+    raw = db.scalar(select(Case.analysis[name]).where(Case.id == _ready(case).id))
+    if raw is None:
+        raise _not_ready(case)
+    return raw
 
 
 @router.get(
@@ -164,7 +234,7 @@ def _analysis(case: Case) -> Analysis:
 def get_profile(case_id: str, caller: Reader, svc: Svc) -> PatientProfile:
     with session_scope(svc.settings.database) as db:
         case = _readable(db, case_id, caller)
-        profile = _analysis(case).profile
+        profile = PatientProfile.model_validate(_part(db, case, "profile"))
         _audit_read(db, case, caller, "profile.read")
     return profile
 
@@ -205,13 +275,14 @@ def get_guidance(
     chosen = _negotiate(format, request.headers.get("accept", ""))
     with session_scope(svc.settings.database) as db:
         case = _readable(db, case_id, caller)
-        analysis = _analysis(case)
+        as_json = chosen is GuidanceFormat.JSON
+        answer = Guidance.model_validate(_part(db, case, "guidance")) if as_json else _analysis(db, case)
         _audit_read(db, case, caller, "guidance.read", format=chosen)
+    if isinstance(answer, Guidance):
+        return answer
     if chosen is GuidanceFormat.HTML:
-        return HTMLResponse(render_html(analysis))
-    if chosen is GuidanceFormat.MARKDOWN:
-        return PlainTextResponse(render_markdown(analysis), media_type="text/markdown; charset=utf-8")
-    return analysis.guidance
+        return HTMLResponse(render_html(answer))
+    return PlainTextResponse(render_markdown(answer), media_type="text/markdown; charset=utf-8")
 
 
 @router.post(

@@ -141,9 +141,13 @@ class CaseOut(BaseModel):
 
 
 def status_of(case: Case) -> CaseStatus:
-    if case.stage != CaseStage.OPEN:
-        return CaseStatus(case.stage)
-    statuses = {row.status for row in case.documents}
+    return status_from(case.stage, {row.status for row in case.documents})
+
+
+def status_from(stage: str, statuses: set[str]) -> CaseStatus:
+    """A case's status from its stage and its documents' statuses."""
+    if stage != CaseStage.OPEN:
+        return CaseStatus(stage)
     if not statuses:
         return CaseStatus.AWAITING_DOCUMENTS
     if DocumentStatus.READING in statuses:

@@ -234,15 +234,14 @@ def wait_until(condition: Callable[[], object], timeout: float, interval: float 
 
 
 def wait_for_case(client: TestClient, case_id: str, timeout: float = 60) -> dict[str, Any]:
-    """Poll the case until it is ready for review or failed; fail the test at the timeout."""
+    """Wait for the case to be ready for review or failed (held status requests); fail at the timeout."""
     deadline = time.monotonic() + timeout
     while True:
-        case = client.get(f"/cases/{case_id}").json()
+        case = client.get(f"/cases/{case_id}", params={"wait": 1}).json()
         if case["status"] in FINISHED:
             return case
         if time.monotonic() > deadline:
             pytest.fail(f"case still {case['status']} after {timeout} s: {case['progress']}")
-        time.sleep(0.2)
 
 
 def upload(

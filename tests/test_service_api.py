@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import zipfile
 from pathlib import Path
 
+import redis
 from fixtures_pdf import text_pdf
 from service_fixtures import client_for, database_url, replace, settings, upload  # noqa: F401
 from sqlalchemy import select
@@ -17,6 +20,8 @@ from oncoguide.storage.db import session_scope
 from oncoguide.storage.files import FileStore
 from oncoguide.storage.models import Case, CaseEvent
 from oncoguide.storage.settings import Settings
+from workers.enqueue import Enqueuer
+from workers.factory import CASE_TASK, DOCUMENT_TASK, make_celery
 
 LUNG = Path(__file__).resolve().parents[1] / "examples" / "lung"
 PROBLEM = "application/problem+json"
@@ -246,3 +251,59 @@ def test_a_pdf_over_the_page_limit_is_refused_at_upload(settings: Settings, tmp_
     five = text_pdf(tmp_path / "five.pdf", [[f"page {n}"] for n in range(5)])
     assert upload(client, case_id, "five.pdf", five.read_bytes()).status_code == 201
     assert [d["filename"] for d in client.get(f"/cases/{case_id}").json()["documents"]] == ["five.pdf"]
+
+
+def test_status_reads_are_audited_once_per_status_and_run(settings: Settings) -> None:  # noqa: F811
+    client = client_for(settings)
+    case_id = client.post("/cases").json()["id"]
+    for _ in range(3):  # a client polling an unchanged status
+        assert client.get(f"/cases/{case_id}").json()["status"] == "awaiting_documents"
+    upload(client, case_id, "01-pathology.pdf", (LUNG / "01-pathology.pdf").read_bytes())
+    for _ in range(2):
+        assert client.get(f"/cases/{case_id}").json()["status"] == "queued"
+    with session_scope(settings.database) as session:
+        reads = session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "case.read")
+        ).all()
+        seen = [(event.actor, event.detail["run"], event.detail["status"]) for event in reads]
+    assert seen == [("local", 1, "awaiting_documents"), ("local", 2, "queued")]
+
+
+def test_a_status_request_with_wait_returns_when_the_status_changes(settings: Settings) -> None:  # noqa: F811
+    client = client_for(settings)
+    case_id = client.post("/cases").json()["id"]
+    document_id = upload(client, case_id, "a.pdf", (LUNG / "01-pathology.pdf").read_bytes()).json()["id"]
+    started = time.monotonic()
+    assert client.get(f"/cases/{case_id}?wait=0.6").json()["status"] == "queued"  # no change: the full wait
+    assert 0.6 <= time.monotonic() - started < 3
+
+    def claim_soon() -> None:  # what a worker does when it starts reading
+        time.sleep(0.5)
+        with session_scope(settings.database) as session:
+            state.claim_document(session, document_id, settings.max_attempts)
+
+    claimer = threading.Thread(target=claim_soon)
+    started = time.monotonic()
+    claimer.start()
+    assert client.get(f"/cases/{case_id}?wait=20").json()["status"] == "reading"
+    claimer.join()
+    assert time.monotonic() - started < 5  # answered at the change, not after 20 s
+    _problem(client.get(f"/cases/{case_id}?wait=31"), 422)
+
+
+def test_case_tasks_are_queued_ahead_of_document_tasks(settings: Settings) -> None:  # noqa: F811
+    """Redis priorities, which a worker's BRPOP takes lowest first: a case task that finishes a case is
+    not held back by the documents of cases uploaded before it."""
+    own = replace(settings, namespace=f"{settings.namespace}priority-")  # queues of its own, dropped with
+    client = client_for(own)  # the module's namespace
+    case_id = client.post("/cases").json()["id"]
+    upload(client, case_id, "a.pdf", (LUNG / "01-pathology.pdf").read_bytes())
+    Enqueuer(make_celery(own)).case(case_id, 2, "patient")
+    broker = redis.Redis.from_url(own.broker_url or "")
+    try:
+        queue = own.namespace + own.queue("patient")
+        documents, cases = broker.lrange(queue + "\x06\x166", 0, -1), broker.lrange(queue, 0, -1)
+    finally:
+        broker.close()
+    assert [json.loads(m)["headers"]["task"] for m in documents] == [DOCUMENT_TASK]
+    assert [json.loads(m)["headers"]["task"] for m in cases] == [CASE_TASK]

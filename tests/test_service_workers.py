@@ -78,7 +78,9 @@ def test_records_through_the_service_give_the_in_process_result(
     in_process: Analysis,
     tmp_path: Path,
 ) -> None:
-    start_worker(settings)
+    worker = start_worker(settings)
+    # The pool process loads the NLP pipeline as it starts, not during a patient's first document.
+    wait_until(lambda: '"worker.warm"' in worker.log.read_text(errors="replace"), timeout=60)
     client = client_for(settings)
     case_id = client.post("/cases").json()["id"]
     for path in LUNG:

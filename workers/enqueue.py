@@ -12,6 +12,10 @@ from workers.factory import CASE_TASK, DOCUMENT_TASK, ServiceCelery
 from workers.logs import log
 
 logger = logging.getLogger("oncoguide.enqueue")
+# Redis priorities, lower first: a worker takes any waiting case task (a short assembly that finishes a
+# case) before more document tasks, or cases would all wait for the whole document backlog. Patient and
+# bulk queues still alternate at each priority.
+CASE_PRIORITY, DOCUMENT_PRIORITY = 0, 6
 
 
 class Enqueuer:
@@ -20,14 +24,14 @@ class Enqueuer:
         self.settings = app.settings
 
     def document(self, document_id: str, queue: str) -> bool:
-        return self._send(DOCUMENT_TASK, [document_id], queue, document_id=document_id)
+        return self._send(DOCUMENT_TASK, [document_id], queue, DOCUMENT_PRIORITY, document_id=document_id)
 
     def case(self, case_id: str, run: int, queue: str) -> bool:
-        return self._send(CASE_TASK, [case_id, run], queue, case_id=case_id, run=run)
+        return self._send(CASE_TASK, [case_id, run], queue, CASE_PRIORITY, case_id=case_id, run=run)
 
-    def _send(self, task: str, args: list[object], queue: str, **ids: object) -> bool:
+    def _send(self, task: str, args: list[object], queue: str, priority: int, **ids: object) -> bool:
         try:
-            self.app.send_task(task, args=args, queue=self.settings.queue(queue))
+            self.app.send_task(task, args=args, queue=self.settings.queue(queue), priority=priority)
         except (OperationalError, OSError) as error:
             log(
                 logger, "enqueue.deferred", logging.WARNING, task=task, error_type=type(error).__name__, **ids

@@ -61,7 +61,9 @@ class Case(Base):
     run: Mapped[int] = mapped_column(Integer, default=1)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_detail: Mapped[str | None] = mapped_column(Text)
-    analysis: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # The analysis without its documents and findings, which the document rows hold (state.finish_case).
+    # Deferred, like the documents' JSON: status reads, which are frequent, never load it.
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(Json, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -87,8 +89,13 @@ class Document(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_detail: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[dict[str, Any] | None] = mapped_column(Json, doc="the domain Document as JSON")
-    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    # Large (word boxes make content about 60 kB a page): deferred, and loaded together when needed.
+    content: Mapped[dict[str, Any] | None] = mapped_column(
+        Json, doc="the domain Document as JSON", deferred=True, deferred_group="payload"
+    )
+    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        Json, deferred=True, deferred_group="payload"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
