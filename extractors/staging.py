@@ -81,11 +81,6 @@ _STAGE = re.compile(
 )
 _DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:\s*[x×X*]\s*\d{1,3}(?:\.\d{1,2})?){0,2}"
 _MAX_SIZE_CM = 30.0  # larger "tumour sizes" are OCR errors or specimen sizes
-_NEGATIVE_AFTER = re.compile(
-    r"(?:[\s.]*nodes?)?[\s,.]*(?:\(\d+/\d+\)[\s,.]*)?(?:are\s+|is\s+)?"
-    r"(?:negative|benign|free\b|no\s+(?:tumou?r|carcinoma|metasta))",
-    re.IGNORECASE,
-)
 _ROMAN = {
     "0": "0",
     "1": "I",
@@ -179,6 +174,8 @@ class StagingData(_Model):
     edition_7: list[str]
     node_count_patterns: list[str] = Field(min_length=1)
     node_positive_mention: str
+    node_negative_after: str
+    node_denial_words: list[str] = Field(min_length=1)
     node_examined_mention: str
     number_words: dict[str, int]
     node_count_bands: list[NodeCountBands]
@@ -202,6 +199,8 @@ class _Compiled:
     edition_7: re.Pattern[str]
     node_counts: tuple[re.Pattern[str], ...]
     node_positive: re.Pattern[str]
+    node_negative_after: re.Pattern[str]
+    node_denial: re.Pattern[str]
     node_examined: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
@@ -241,6 +240,8 @@ def _compiled() -> _Compiled:
             for pattern in data.node_count_patterns
         ),
         node_positive=re.compile(data.node_positive_mention, re.IGNORECASE),
+        node_negative_after=re.compile(data.node_negative_after, re.IGNORECASE),
+        node_denial=re.compile(rf"\b{_words(data.node_denial_words)}\b", re.IGNORECASE),
         node_examined=re.compile(data.node_examined_mention, re.IGNORECASE),
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
@@ -478,10 +479,11 @@ def _count(text: str | None) -> int | None:
 
 def _node_counts(page: PageText) -> list[_NodeCount]:
     counts: list[_NodeCount] = []
-    for pattern in _compiled().node_counts:
+    compiled = _compiled()
+    for pattern in compiled.node_counts:
         for match in pattern.finditer(page.text):
             involved = _count(match.groupdict().get("pos")) or 0
-            if _NEGATIVE_AFTER.match(page.text, match.end()):  # "11/11 lymph nodes, negative": none involved
+            if compiled.node_negative_after.match(page.text, match.end()):  # "11/11 nodes, negative"
                 involved = 0
             examined = _count(match.group("total"))
             if not examined or involved > examined:
@@ -499,11 +501,7 @@ def _node_counts(page: PageText) -> list[_NodeCount]:
 def _uncounted_positive(page: PageText, counts: Sequence[_NodeCount]) -> bool:
     """A node mention with metastasis that no count covers ("carcinoma in one lymph node")."""
     for match in _compiled().node_positive.finditer(page.text):
-        if re.search(
-            r"\b(?:no|not|negative|free|without|absence|benign)\b",
-            page.text[max(0, match.start() - 40) : match.start() + 25],
-            re.I,
-        ):
+        if _compiled().node_denial.search(page.text[max(0, match.start() - 40) : match.start() + 25]):
             continue
         if not any(c.involved and c.start - 60 <= match.start() <= c.end for c in counts):
             return True

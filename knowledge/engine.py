@@ -41,14 +41,6 @@ from oncoguide.domain import (
 _COUNTING = frozenset({Assertion.PRESENT, Assertion.HISTORICAL})
 _NO_RESULT = frozenset({BiomarkerResult.NOT_TESTED, BiomarkerResult.PENDING})
 _STAGE_BASE = re.compile(r"^(0|IV|III|II|I)")
-_RESULT_WORDS = {
-    BiomarkerResult.POSITIVE: "positive",
-    BiomarkerResult.NEGATIVE: "negative",
-    BiomarkerResult.EQUIVOCAL: "unclear (equivocal)",
-    BiomarkerResult.NOT_TESTED: "not tested",
-    BiomarkerResult.PENDING: "still pending",
-    BiomarkerResult.MEASURED: "measured",
-}
 
 
 # --- reading the profile ---------------------------------------------------------------------
@@ -346,7 +338,7 @@ def _values(case: _Case, match: _Match, item: Finding | str | None) -> dict[str,
         "m": _value(p.m),
         "marker": kb.markers[marker_id].display if marker_id in kb.markers else (b.marker if b else None),
         "alteration": b.alteration if b else None,
-        "result": _RESULT_WORDS[b.result] if b else None,
+        "result": kb.meta.result_words[b.result] if b else None,
         "value": f"{b.value:g}" if b and b.value is not None else None,
         "agent": treatment.treatment.agent if treatment else None,
         "status": treatment.treatment.status.value if treatment else None,

@@ -23,7 +23,7 @@ import textstat
 
 from extractors.cancer_type import cancer_types
 from knowledge.rules import KB_DIR, PLACEHOLDERS, KnowledgeBase, Passage, Rule, placeholders, read_kb
-from oncoguide.domain import Guidance
+from oncoguide.domain import BiomarkerResult, Guidance
 from oncoguide.paths import ONCOTREE
 
 MAX_GRADE = 8.0
@@ -167,6 +167,9 @@ def _code_problems(kb: KnowledgeBase) -> Iterator[str]:
         for code in rule.when.organs:
             if code not in tissues:
                 yield f"rule {rule.id}: {code} is not an OncoTree tissue"
+    for result in BiomarkerResult:
+        if result not in kb.meta.result_words:
+            yield f"meta.yaml: result_words: no words for {result.value}"
     for code in kb.meta.stage_iv_without_distant_spread:
         if code not in tree:
             yield f"meta.yaml: stage_iv_without_distant_spread: {code} is not a known OncoTree code"

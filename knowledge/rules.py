@@ -73,6 +73,7 @@ class Meta(_Strict):
     record_citation: str = Field(description="how {record} quotes the records: {document}, {page}, {quote}")
     section_titles: dict[SectionId, str]
     organ_names: dict[str, str] = Field(description="OncoTree tissue code -> plain words (lung, breast)")
+    result_words: dict[BiomarkerResult, str] = Field(description="how statements say each biomarker result")
     stage_iv_without_distant_spread: dict[str, list[str]] = Field(
         default_factory=dict,
         description="OncoTree code -> its stage IV groups with no distant spread (M0); a bare IV is unclear",

@@ -177,12 +177,16 @@ def _write_jsonl(path: Path, rows) -> None:
 @app.command()
 def lint() -> None:
     """Validate every data file: lexicons, patterns, stage tables, rules and knowledge."""
-    problems = lint_all()
+    _report(lint_all(), "data files: ok")
+
+
+def _report(problems: list[str], ok: str) -> None:
+    """Each problem on its own line and exit 1, or one line saying all is well."""
     for problem in problems:
         console.print(f"[red]{problem}[/red]", highlight=False)
     if problems:
         raise typer.Exit(1)
-    typer.echo("data files: ok")
+    typer.echo(ok)
 
 
 @kb_app.command("check")
@@ -190,12 +194,7 @@ def kb_check() -> None:
     """Check the knowledge base: sources, references, codes and reading level."""
     from knowledge.lint import check_kb
 
-    problems = check_kb()
-    for problem in problems:
-        console.print(f"[red]{problem}[/red]", highlight=False)
-    if problems:
-        raise typer.Exit(1)
-    typer.echo("knowledge base: ok")
+    _report(check_kb(), "knowledge base: ok")
 
 
 @app.command()
