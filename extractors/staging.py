@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from extractors.base import PageText
 from extractors.cancer_type import lineage, organ_of
 from extractors.nlp import assign_assertions
-from oncoguide.domain import Assertion, Basis, Finding, FindingKind
+from oncoguide.domain import Assertion, Basis, Evidence, Finding, FindingKind
 
 _DATA = Path(__file__).with_name("data")
 _AJCC8 = "AJCC 8th"
@@ -43,6 +43,7 @@ _STAGE_STATED = 0.9
 _LABEL_REACH = 30  # characters before a bare token searched for a staging label
 _FRIEND_REACH = 30
 _DOMINANCE = 2.0  # a value wins a disagreement with this many times the rival's support
+_ANY_COUNT = 1000  # more involved nodes than any band starts at
 
 # Pathologic (and post-therapy pathologic) over unprefixed over clinical.
 _PREFIX_RANK = {"p": 3, "yp": 3, "rp": 3, "a": 3, None: 2, "y": 2, "r": 2, "c": 1, "yc": 1, "rc": 1}
@@ -139,6 +140,17 @@ class SizeBand(_Model):
     t: str
 
 
+class Extension(_Model):
+    """Spread just beyond the organ that raises T in some editions only (thyroid: minimal extrathyroidal
+    extension is T3 in the 6th and 7th editions and does not count in the 8th). Regexes, case-insensitive."""
+
+    t: str  # the T it gives where it counts; size bands at or above it hold whether or not it is present
+    editions: list[int] = Field(min_length=1)  # the AJCC editions in which it counts
+    stated: str  # the extension named: its assertion says present or denied
+    sites: str  # tissues just beyond the organ: present after an extent cue
+    confined: str  # the tumour said to be confined to the organ
+
+
 class SizeRule(_Model):
     name: str
     applies_to: list[str] = Field(min_length=1)
@@ -148,6 +160,8 @@ class SizeRule(_Model):
     # Where T depends on another measurement than the tumour's size (melanoma: Breslow thickness),
     # the patterns that read it, in place of `tumour_size_patterns`.
     size_patterns: list[str] = Field(default_factory=list)
+    # Where set, size decides T only where the report says whether the tumour extends beyond the organ.
+    extension: Extension | None = None
 
 
 class ExtentLevel(_Model):
@@ -205,6 +219,7 @@ class _Compiled:
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
     raised_by: dict[str, re.Pattern[str] | None]
+    extensions: dict[str, tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]]
     absent_after: re.Pattern[str]
     extent_cue: re.Pattern[str]
     extent_cue_after: re.Pattern[str]
@@ -267,6 +282,14 @@ def _compiled() -> _Compiled:
             if rule.raised_by
             else None
             for rule in data.t_from_size
+        },
+        extensions={
+            rule.name: tuple(
+                re.compile(pattern, re.IGNORECASE)
+                for pattern in (rule.extension.stated, rule.extension.sites, rule.extension.confined)
+            )
+            for rule in data.t_from_size
+            if rule.extension is not None
         },
     )
 
@@ -539,6 +562,16 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
     others together may instead be the report's total: N is given only where both readings agree.
     """
     counts = [count for page in pages for count in _node_counts(page)]
+    involved = [c for c in counts if c.involved]
+    any_involved = _n_for_count(1, cancer_code)
+    if involved and any_involved is not None and any_involved == _n_for_count(_ANY_COUNT, cancer_code):
+        # Where any involved node gives the same N (thyroid, kidney: N1), uncounted nodes cannot change it.
+        return _n_finding(
+            any_involved,
+            f"derived from {involved[0].involved} of {involved[0].examined} regional lymph nodes involved "
+            "(any involved regional node gives this N)",
+            involved,
+        )
     if not counts or any(
         _uncounted_positive(page, counts) or _uncounted_examined(page, counts) for page in pages
     ):
@@ -551,7 +584,11 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
     if len(values) != 1 or None in values:
         return None  # the readings disagree, or a count alone does not decide N for this cancer
     value = values.pop()
-    involved, examined, used = readings[-1]
+    total, examined, used = readings[-1]
+    return _n_finding(value, f"derived from {total} of {examined} regional lymph nodes involved", used)
+
+
+def _n_finding(value: str, note: str, used: Sequence[_NodeCount]) -> Finding:
     return Finding(
         kind=FindingKind.N,
         value=value,
@@ -559,7 +596,7 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
         prefix="p",
         system="TNM",
         basis=Basis.DERIVED,
-        basis_note=f"derived from {involved} of {examined} regional lymph nodes involved",
+        basis_note=note,
         evidence=[c.page.evidence(c.start, c.end) for c in used[:5]],
         confidence=0.8,
     )
@@ -575,26 +612,114 @@ def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding |
     for page in pages:
         for pattern in compiled.rule_sizes[rule.name] or compiled.tumour_sizes:
             for match in pattern.finditer(page.text):
-                largest = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
-                cm = largest / 10 if match.group("unit").lower() == "mm" else largest
+                dimension = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
+                cm = dimension / 10 if match.group("unit").lower() == "mm" else dimension
                 if 0 < cm <= _MAX_SIZE_CM:
                     sizes.append((cm, page, match.start("size"), match.end("unit")))
     raised_by = compiled.raised_by[rule.name]
-    if not sizes or (raised_by is not None and any(_raised(page, raised_by) for page in pages)):
+    if raised_by is not None and any(_raised(page, raised_by) for page in pages):
         return None
-    cm, page, start, end = max(sizes, key=lambda size: size[0])
-    band = next((b for b in rule.bands if cm <= b.max_cm), None)
-    if band is None:
+    largest = max(sizes, key=lambda size: size[0]) if sizes else None
+    band = next((b for b in rule.bands if largest[0] <= b.max_cm), None) if largest else None
+    if rule.extension is not None:
+        return _t_with_extension(rule, rule.extension, pages, band, largest)
+    if largest is None or band is None:
         return None
+    _, page, start, end = largest
+    return _derived_t(
+        band.t,
+        f"derived from a {rule.measure} of {page.text[start:end]} ({rule.name}: it decides T "
+        "where no extension beyond it is described)",
+        [page.evidence(start, end)],
+    )
+
+
+def _t_with_extension(
+    rule: SizeRule,
+    extension: Extension,
+    pages: Sequence[PageText],
+    band: SizeBand | None,
+    largest: tuple[float, PageText, int, int] | None,
+) -> Finding | None:
+    """T where spread just beyond the organ counts in some editions only: size decides where the report
+    says the tumour is confined, or where its band is at least what the extension would give; the
+    extension decides only where the report names an edition that counts it."""
+    stated = _extension_stated(pages, _compiled().extensions[rule.name])
+    if stated is None:
+        return None
+    extends, ext_page, ext_start, ext_end = stated
+    ext_end = _clause_end(ext_page.text, ext_end)  # with its value: "Extrathyroid Extension: Not identified"
+    quoted = ext_page.text[ext_start:ext_end]
+    evidence = [ext_page.evidence(ext_start, ext_end)]
+    if band is not None and largest is not None and (not extends or _t_rank(band.t) >= _t_rank(extension.t)):
+        _, page, start, end = largest
+        status = (
+            "extension beyond the organ described" if extends else "the tumour stated confined to the organ"
+        )
+        return _derived_t(
+            band.t,
+            f"derived from a {rule.measure} of {page.text[start:end]} with {status} ({quoted}), "
+            f"{rule.name} T rules of the 7th and 8th AJCC editions",
+            [page.evidence(start, end), *evidence],
+        )
+    edition = _edition(pages)
+    if extends and edition in extension.editions:
+        return _derived_t(
+            extension.t,
+            f"derived from extension beyond the organ ({quoted}): {extension.t} in the AJCC {edition}th "
+            "edition, which the report names",
+            evidence,
+        )
+    return None
+
+
+def _clause_end(text: str, end: int, reach: int = 40) -> int:
+    stop = re.search(r"[.;]\s", text[end : end + reach])
+    return end + stop.start() if stop else min(len(text), end + reach)
+
+
+def _t_rank(t: str) -> int:
+    return int(t[1]) if t[1:2].isdigit() else 0
+
+
+def _extension_stated(
+    pages: Sequence[PageText], patterns: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
+) -> tuple[bool, PageText, int, int] | None:
+    """Whether the records say the tumour extends beyond the organ (True) or is confined to it (False),
+    with the words that say it; None where they do not say. An extension asserted present anywhere
+    wins: one focus may extend where another does not, and the microscope sees what the gross misses."""
+    stated, sites, confined = patterns
+    denied: tuple[bool, PageText, int, int] | None = None
+    for page in pages:
+        named = [m.span() for m in stated.finditer(page.text)]
+        statuses = assign_assertions(page.text, named)
+        for (start, end), status in zip(named, statuses, strict=True):
+            if status is Assertion.PRESENT and not _absent_after(page.text, end):
+                return True, page, start, end
+            if status is Assertion.NEGATED and denied is None:
+                denied = False, page, start, end
+        present = _present_spans(page, sites)
+        if present:
+            return True, page, *present[0]
+        if denied is None:
+            said = [m.span() for m in confined.finditer(page.text) if not _absent_after(page.text, m.end())]
+            statuses = assign_assertions(page.text, said)
+            confinement = [
+                span for span, status in zip(said, statuses, strict=True) if status is Assertion.PRESENT
+            ]
+            denied = (False, page, *confinement[0]) if confinement else None
+    return denied
+
+
+def _derived_t(value: str, note: str, evidence: list[Evidence]) -> Finding:
     return Finding(
         kind=FindingKind.T,
-        value=band.t,
-        display=band.t,
+        value=value,
+        display=value,
         system="TNM",
         basis=Basis.DERIVED,
-        basis_note=f"derived from a {rule.measure} of {page.text[start:end]} ({rule.name}: it decides T "
-        "where no extension beyond it is described)",
-        evidence=[page.evidence(start, end)],
+        basis_note=note,
+        evidence=evidence,
         confidence=0.75,
     )
 
@@ -640,6 +765,11 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
 
 def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
+    return bool(_present_spans(page, pattern))
+
+
+def _present_spans(page: PageText, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Mentions of a structure that an extent cue says the tumour reaches, asserted present."""
     compiled = _compiled()
     spans = [
         match.span()
@@ -650,7 +780,8 @@ def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
         )
         and not _absent_after(page.text, match.end())
     ]
-    return any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans))
+    statuses = assign_assertions(page.text, spans)
+    return [span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT]
 
 
 def _absent_after(text: str, end: int) -> bool:
@@ -795,8 +926,12 @@ def lint() -> list[str]:
     for band in [b for r in compiled.data.node_count_bands for b in r.bands]:
         if not re.fullmatch(patterns["N"], band.n):
             problems.append(f"staging.yaml: node band: bad N category {band.n}")
+    for rule in compiled.data.t_from_size:
+        if rule.extension is not None and not set(rule.extension.editions) <= {7, 8}:
+            problems.append(f"staging.yaml: {rule.name}: unknown AJCC edition in {rule.extension.editions}")
     for band in [
         *(b for r in compiled.data.t_from_size for b in r.bands),
+        *(r.extension for r in compiled.data.t_from_size if r.extension is not None),
         *(v for r in compiled.data.t_from_extent for v in r.levels),
     ]:
         if not re.fullmatch(patterns["T"], band.t):

@@ -116,6 +116,7 @@ def test_equal_disagreement_is_a_conflict_not_a_guess() -> None:
         ("COAD", "T4", "N0", None, "II"),
         ("CCRCC", "T1b", "N0", None, "I"),
         ("PRAD", "T3a", "N0", None, "III"),
+        ("THPA", "T1b", "N0", None, "I"),  # stage I at any age in the 7th and 8th editions
     ],
 )
 def test_stage_group_derived_from_the_table(
@@ -139,6 +140,8 @@ def test_stage_group_derived_from_the_table(
         ("LUAD", "T2", "N0"),  # T2a N0 is IB, T2b N0 is IIA
         ("PRAD", "T2", "N0"),  # needs PSA and grade group
         ("THPA", "T3", "N0"),  # depends on age
+        ("THPA", "T2", "N0"),  # 7th edition: I under 45, II from 45
+        ("THPA", "T1", "N1"),  # I under 45 (55), III or IVA (II) from 45 (55)
         ("GBM", "T2", "N0"),  # no table: brain tumours are not TNM-staged
         ("BLCA", "T2", "N1"),  # IIIA in the 8th edition, IV in the 7th: not guessed
     ],
@@ -164,7 +167,7 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.959 (coverage 0.76), N 0.967 (0.75), M 1.00, stage group 0.90 (0.60)."""
+    """Precision first. Measured: T 0.958 (coverage 0.78), N 0.967 (0.76), M 1.00, stage group 0.90 (0.60)."""
     floors = {"t": (0.95, 0.74), "n": (0.95, 0.74), "m": (0.95, 0.0), "stage_group": (0.88, 0.58)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
@@ -327,3 +330,66 @@ def test_t_derivations_and_what_blocks_them(text: str, code: str, t: str | None)
 def test_esophagus_groups_only_where_the_editions_agree(t: str, n: str, group: str | None) -> None:
     derived = staging.derive_stage_group("ESCC", _finding(FindingKind.T, t), _finding(FindingKind.N, n), None)
     assert (derived.value if derived else None) == group
+
+
+@pytest.mark.parametrize(
+    ("text", "t"),
+    [
+        ("Papillary carcinoma. Tumor size: 1.4 cm. Extrathyroidal extension: not identified.", "T1b"),
+        ("Papillary thyroid carcinoma (0.8 cm), confined to the thyroid gland.", "T1a"),
+        ("Tumor size: 3.1 cm. Extrathyroidal extension: absent.", "T2"),
+        ("Tumor size: 4.6 cm. The carcinoma invades perithyroid soft tissue.", "T3"),  # over 4 cm: T3 in both
+        # minimal extension under 4 cm: T3 in the 7th edition, T2 in the 8th
+        ("Tumor size: 3.1 cm. The carcinoma invades perithyroid adipose tissue.", None),
+        ("Tumor size: 3.1 cm. Extrathyroidal extension: present, minimal. AJCC 7th edition.", "T3"),
+        ("Tumor size: 2.5 cm. Margins: negative.", None),  # extension not stated either way
+        ("Tumor size: 4.5 cm, with extrathyroidal extension; the tumor invades the trachea.", None),  # T4a
+        # the largest focus decides, and an extension of any focus counts
+        (
+            "Tumor size: 1.6 cm. Extrathyroidal extension: present. Second tumor: Tumor size: 0.4 cm. "
+            "Extrathyroidal extension: not identified.",
+            None,
+        ),
+        # a benign nodule, a node deposit and a category's definition are not the tumour's size
+        (
+            "Tumor size: 0.9 cm, limited to the thyroid. The largest adenomatous nodule measures 3.5 cm.",
+            "T1a",
+        ),
+        (
+            "Metastatic papillary carcinoma (2.5 cm) in one lymph node. Papillary carcinoma (1.5 cm), "
+            "confined to the thyroid.",
+            "T1b",
+        ),
+        ("Tumor size: 0.9 cm, limited to the thyroid (category 1: tumor size 2 cm or less).", "T1a"),
+    ],
+)
+def test_thyroid_t_from_size_where_extension_is_stated(text: str, t: str | None) -> None:
+    chosen = _select(text, "THPA").t
+    assert (chosen.value if chosen else None) == t
+    if chosen is not None:
+        note = chosen.basis_note or ""
+        assert chosen.basis is Basis.DERIVED and note.startswith("derived from")
+        assert "confined" in note or "extension" in note
+
+
+def test_thyroid_n1_from_any_involved_node() -> None:
+    text = (
+        "Central compartment: metastatic papillary carcinoma in 2 of 3 lymph nodes (2/3). "
+        "Left paratracheal lymph node: metastatic carcinoma in one lymph node."
+    )
+    assert (chosen := _select(text, "THPA").n) is not None and chosen.value == "N1"
+    assert _select(text, "IDC").n is None  # where the count sets the band, an uncounted node still blocks
+
+
+@pytest.mark.devset
+def test_thyroid_t_rule_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """The thyroid size-and-extension rule against the label, stated pT or not. Measured: 26 of 27."""
+    fired = right = 0
+    for record in devset:
+        if record["labels"].get("tcga_project") != "THCA" or expected_value("t", record) is None:
+            continue
+        derived = staging.t_from_tumour_size([PageText(record["id"], 1, record["text"])], "WDTC")
+        if derived is not None:
+            fired += 1
+            right += main_category("t", derived.value) == expected_value("t", record)
+    assert fired >= 20 and right / fired >= 0.9, (fired, right)
