@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,7 +107,7 @@ class StageRow(_Model):
     n: list[str] = Field(min_length=1)
     m: list[str] = Field(min_length=1)
     group: str
-    ajcc7: str | None = None  # the 7th edition's group where its main group differs
+    ajcc7: str | None = None  # the 7th edition's group where it differs
 
 
 class StageTable(_Model):
@@ -175,7 +175,41 @@ class ExtentRule(_Model):
     levels: list[ExtentLevel] = Field(min_length=1)  # shallow to deep
 
 
-_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, StageTable)
+class TumourCountCues(_Model):
+    solitary: list[str] = Field(min_length=1)
+    multiple: list[str] = Field(min_length=1)
+    unclear: list[str]
+
+
+class VascularInvasionCues(_Model):
+    large: list[str] = Field(min_length=1)
+    small: list[str] = Field(min_length=1)
+    any: list[str] = Field(min_length=1)
+    absent_after: str
+    label_after: str
+
+
+# What the report says of vascular invasion, as one word: none, small vessels only, a large vessel (perhaps
+# a major branch), vessels of unstated size, or not known.
+Vessels = Literal["none", "small", "large", "any", "unknown"]
+
+
+class FocalityOutcome(_Model):
+    tumours: Literal["solitary", "multiple"]
+    vessels: list[Vessels] = Field(min_length=1)
+    above_cm: float | None = None  # the largest tumour's size must be above this ...
+    up_to_cm: float | None = None  # ... or at most this
+    t: str
+
+
+class FocalityRule(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    raised_by: list[str] = Field(min_length=1)
+    outcomes: list[FocalityOutcome] = Field(min_length=1)
+
+
+_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, FocalityRule, StageTable)
 
 
 class StagingData(_Model):
@@ -199,6 +233,11 @@ class StagingData(_Model):
     extent_cue_after: str
     absent_after: str
     t_from_extent: list[ExtentRule]
+    uncertain_after: str
+    tumour_count: TumourCountCues
+    vascular_invasion: VascularInvasionCues
+    focality_size_patterns: list[str] = Field(min_length=1)
+    t_from_focality: list[FocalityRule]
     tables: list[StageTable]
 
 
@@ -224,6 +263,19 @@ class _Compiled:
     extent_cue: re.Pattern[str]
     extent_cue_after: re.Pattern[str]
     extent_levels: dict[str, tuple[re.Pattern[str], ...]]
+    solitary: re.Pattern[str]
+    multiple: re.Pattern[str]
+    count_unclear: re.Pattern[str] | None
+    vessels: re.Pattern[str]  # named groups large, small, any
+    uncertain_after: re.Pattern[str]
+    vessel_label_after: re.Pattern[str]
+    vessel_absent_after: re.Pattern[str]
+    focality_sizes: tuple[re.Pattern[str], ...]
+    focality_raised_by: dict[str, re.Pattern[str]]
+
+
+def _any_of(patterns: Sequence[str]) -> str:
+    return "|".join(f"(?:{p.replace('DIMS', _DIMS)})" for p in patterns)
 
 
 def _words(phrases: Sequence[str]) -> str:
@@ -290,6 +342,30 @@ def _compiled() -> _Compiled:
             )
             for rule in data.t_from_size
             if rule.extension is not None
+        },
+        solitary=re.compile(_any_of(data.tumour_count.solitary), re.IGNORECASE),
+        multiple=re.compile(_any_of(data.tumour_count.multiple), re.IGNORECASE),
+        count_unclear=re.compile(_any_of(data.tumour_count.unclear), re.IGNORECASE)
+        if data.tumour_count.unclear
+        else None,
+        # Large first: "microscopic large vessel invasion" is a large vessel seen under the microscope.
+        vessels=re.compile(
+            "|".join(
+                f"(?P<{size}>{_any_of(getattr(data.vascular_invasion, size))})"
+                for size in ("large", "small", "any")
+            ),
+            re.IGNORECASE,
+        ),
+        uncertain_after=re.compile(data.uncertain_after, re.IGNORECASE),
+        vessel_label_after=re.compile(data.vascular_invasion.label_after, re.IGNORECASE),
+        vessel_absent_after=re.compile(data.vascular_invasion.absent_after, re.IGNORECASE),
+        focality_sizes=tuple(
+            re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE)
+            for pattern in [*data.tumour_size_patterns, *data.focality_size_patterns]
+        ),
+        focality_raised_by={
+            rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
+            for rule in data.t_from_focality
         },
     )
 
@@ -437,7 +513,11 @@ def select_stage(
             if name == "n":
                 selection.n = n_from_node_counts(pages, cancer_code)
             elif name == "t":
-                selection.t = t_from_extent(pages, cancer_code) or t_from_tumour_size(pages, cancer_code)
+                selection.t = (
+                    t_from_extent(pages, cancer_code)
+                    or t_from_tumour_size(pages, cancer_code)
+                    or t_from_focality(pages, cancer_code)
+                )
         if rivals:
             selection.conflicts[name] = rivals
     stated, rivals = _choose(by_kind[FindingKind.STAGE_GROUP])
@@ -608,14 +688,7 @@ def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding |
     rule = _rule_for(compiled.data.t_from_size, cancer_code)
     if rule is None:
         return None
-    sizes: list[tuple[float, PageText, int, int]] = []
-    for page in pages:
-        for pattern in compiled.rule_sizes[rule.name] or compiled.tumour_sizes:
-            for match in pattern.finditer(page.text):
-                dimension = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
-                cm = dimension / 10 if match.group("unit").lower() == "mm" else dimension
-                if 0 < cm <= _MAX_SIZE_CM:
-                    sizes.append((cm, page, match.start("size"), match.end("unit")))
+    sizes = _sizes(pages, compiled.rule_sizes[rule.name] or compiled.tumour_sizes)
     raised_by = compiled.raised_by[rule.name]
     if raised_by is not None and any(_raised(page, raised_by) for page in pages):
         return None
@@ -763,6 +836,146 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
     )
 
 
+def _sizes(
+    pages: Sequence[PageText], patterns: Sequence[re.Pattern[str]]
+) -> list[tuple[float, PageText, int, int]]:
+    """Tumour sizes in cm (the largest dimension of each), with where they were read."""
+    sizes: list[tuple[float, PageText, int, int]] = []
+    for page in pages:
+        for pattern in patterns:
+            for match in pattern.finditer(page.text):
+                largest = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
+                cm = largest / 10 if match.group("unit").lower() == "mm" else largest
+                if 0 < cm <= _MAX_SIZE_CM:
+                    sizes.append((cm, page, match.start("size"), match.end("unit")))
+    return sizes
+
+
+_Span = tuple[PageText, int, int]
+_Status = Literal["absent", "uncertain", "present"]
+_STRENGTH: dict[_Status, int] = {"absent": 1, "uncertain": 2, "present": 3}
+_VESSEL_WORDS: dict[Vessels, str] = {
+    "none": " without vascular invasion",
+    "small": " with small-vessel invasion",
+    "large": " with invasion of a large vessel",
+    "any": " with vascular invasion",
+    "unknown": "",
+}
+
+
+def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """T from the number of tumours, vascular invasion and size (liver), where the editions agree."""
+    compiled = _compiled()
+    rule = _rule_for(compiled.data.t_from_focality, cancer_code)
+    if rule is None:
+        return None
+    count = _tumour_count(pages)
+    if count is None or any(_raised(page, compiled.focality_raised_by[rule.name]) for page in pages):
+        return None
+    vessels, vessel_span = _vessels(pages)
+    sizes = _sizes(pages, compiled.focality_sizes)
+    largest = max(sizes, key=lambda size: size[0]) if sizes else None
+    for outcome in rule.outcomes:
+        by_size = outcome.above_cm is not None or outcome.up_to_cm is not None
+        if outcome.tumours != count[0] or vessels not in outcome.vessels:
+            continue
+        if by_size and not (
+            largest is not None
+            and (outcome.above_cm is None or largest[0] > outcome.above_cm)
+            and (outcome.up_to_cm is None or largest[0] <= outcome.up_to_cm)
+        ):
+            continue
+        used = [
+            count[1],
+            *([vessel_span] if vessel_span else []),
+            *([largest[1:]] if by_size and largest else []),
+        ]
+        quoted = ", ".join(f'"{page.text[start:end]}"' for page, start, end in used)
+        what = "a solitary tumour" if count[0] == "solitary" else "multiple tumours"
+        return Finding(
+            kind=FindingKind.T,
+            value=outcome.t,
+            display=outcome.t,
+            system="TNM",
+            basis=Basis.DERIVED,
+            basis_note=f"derived from {what}{_VESSEL_WORDS[vessels]} ({quoted}): {outcome.t} for {rule.name} "
+            "in the AJCC 7th and 8th editions alike where no extension beyond the liver is described",
+            evidence=[page.evidence(start, end) for page, start, end in used],
+            confidence=0.75,
+        )
+    return None
+
+
+def _tumour_count(pages: Sequence[PageText]) -> tuple[Literal["solitary", "multiple"], _Span] | None:
+    """One tumour or several, and a phrase that says so; None where the records do not say or disagree."""
+    compiled = _compiled()
+    solitary = [(page, *m.span()) for page in pages for m in compiled.solitary.finditer(page.text)]
+    multiple: list[_Span] = []
+    unclear = False
+    for page in pages:
+        matches = list(compiled.multiple.finditer(page.text))
+        statuses = assign_assertions(page.text, [m.span() for m in matches])
+        for match, status in zip(matches, statuses, strict=True):
+            if compiled.uncertain_after.match(page.text[match.end() : match.end() + 60]):
+                unclear = True  # "Satellite nodules: cannot be assessed"
+            elif status is Assertion.PRESENT and not _absent_after(page.text, match.end()):
+                multiple.append((page, *match.span()))
+        unclear = unclear or bool(compiled.count_unclear and compiled.count_unclear.search(page.text))
+    if solitary and not multiple and not unclear:
+        return "solitary", solitary[0]
+    if multiple and not solitary:
+        return "multiple", multiple[0]
+    return None
+
+
+def _vessels(pages: Sequence[PageText]) -> tuple[Vessels, _Span | None]:
+    """What the records say of vascular invasion, and the mention that decides it.
+
+    For each vessel size a present mention outweighs an uncertain one, which outweighs a denial
+    ("angiolymphatic invasion is identified within the tumor; extratumoral vascular invasion is not
+    identified": small vessels invaded).
+    """
+    compiled = _compiled()
+    found: dict[str, tuple[_Status, _Span]] = {}  # vessel size -> strongest status, and its mention
+    for page in pages:
+        mentions = [
+            m
+            for m in compiled.vessels.finditer(page.text)
+            if not compiled.vessel_label_after.match(page.text[m.end() : m.end() + 60])
+        ]
+        assertions = assign_assertions(page.text, [m.span() for m in mentions])
+        for match, assertion in zip(mentions, assertions, strict=True):
+            status: _Status
+            if compiled.uncertain_after.match(page.text[match.end() : match.end() + 60]):
+                status = "uncertain"
+            elif (
+                assertion is Assertion.NEGATED
+                or _absent_after(page.text, match.end())
+                or compiled.vessel_absent_after.match(page.text[match.end() : match.end() + 60])
+            ):
+                status = "absent"
+            else:
+                status = "present" if assertion is Assertion.PRESENT else "uncertain"
+            size = next(name for name in ("large", "small", "any") if match.group(name))
+            if size not in found or _STRENGTH[status] > _STRENGTH[found[size][0]]:
+                # The evidence runs to the end of the clause, which says present or absent.
+                clause = re.match(r"[^.;(]{0,60}?(?=\s*[.;(])", page.text[match.end() :])
+                found[size] = (status, (page, match.start(), match.end() + (clause.end() if clause else 0)))
+    unqualified = found["any"][0] if "any" in found else None
+    # An unqualified denial ("no vascular invasion") denies both sizes unless one is named.
+    large = found["large"][0] if "large" in found else "absent" if unqualified == "absent" else None
+    small = found["small"][0] if "small" in found else "absent" if unqualified == "absent" else None
+    if large == "present":
+        return "large", found["large"][1]
+    if small == "present":
+        return ("small", found["small"][1]) if large != "uncertain" else ("unknown", None)
+    if unqualified == "present":
+        return "any", found["any"][1]
+    if small == "absent" and large != "uncertain" and unqualified != "uncertain":
+        return "none", (found.get("small") or found["any"])[1]
+    return "unknown", None
+
+
 def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
     return bool(_present_spans(page, pattern))
@@ -819,9 +1032,11 @@ def _groups(table: StageTable, t: str, n: str, m: str, edition: int | None) -> s
     ]
     if matching:
         row = max(matching, key=lambda r: _specificity(r, t, n, m))
-        if row.ajcc7 is not None and edition != 8 and _main(row.ajcc7) != _main(row.group):
-            return None
-        return {row.group}
+        if row.ajcc7 is None or edition == 8:
+            return {row.group}
+        if edition == 7:
+            return {row.ajcc7}
+        return {_main(row.group)} if _main(row.ajcc7) == _main(row.group) else None
     for axis, value in (("t", t), ("n", n), ("m", m)) if table.complete else ():
         finer = sorted(
             {e for row in table.rows for e in getattr(row, axis) if e != value and e.startswith(value)}
@@ -915,9 +1130,15 @@ def lint() -> list[str]:
                         problems.append(
                             f"staging.yaml: table {table.name}: bad {axis.upper()} category {entry}"
                         )
-            if not _STAGE.fullmatch(f"stage {row.group}"):
-                problems.append(f"staging.yaml: table {table.name}: bad group {row.group}")
-    for rule in [*compiled.data.node_count_bands, *compiled.data.t_from_size, *compiled.data.t_from_extent]:
+            for group in (row.group, row.ajcc7 or row.group):
+                if not _STAGE.fullmatch(f"stage {group}"):
+                    problems.append(f"staging.yaml: table {table.name}: bad group {group}")
+    for rule in [
+        *compiled.data.node_count_bands,
+        *compiled.data.t_from_size,
+        *compiled.data.t_from_extent,
+        *compiled.data.t_from_focality,
+    ]:
         problems.extend(
             f"staging.yaml: {rule.name}: unknown OncoTree code {code}"
             for code in rule.applies_to
@@ -933,6 +1154,7 @@ def lint() -> list[str]:
         *(b for r in compiled.data.t_from_size for b in r.bands),
         *(r.extension for r in compiled.data.t_from_size if r.extension is not None),
         *(v for r in compiled.data.t_from_extent for v in r.levels),
+        *(o for r in compiled.data.t_from_focality for o in r.outcomes),
     ]:
         if not re.fullmatch(patterns["T"], band.t):
             problems.append(f"staging.yaml: size band: bad T category {band.t}")

@@ -167,7 +167,7 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.958 (coverage 0.78), N 0.967 (0.76), M 1.00, stage group 0.90 (0.60)."""
+    """Precision first. Measured: T 0.958 (coverage 0.77), N 0.967 (0.75), M 1.00, stage group 0.90 (0.61)."""
     floors = {"t": (0.95, 0.74), "n": (0.95, 0.74), "m": (0.95, 0.0), "stage_group": (0.88, 0.58)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
@@ -393,3 +393,126 @@ def test_thyroid_t_rule_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
             fired += 1
             right += main_category("t", derived.value) == expected_value("t", record)
     assert fired >= 20 and right / fired >= 0.9, (fired, right)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "t"),
+    [
+        (
+            "Tumor focality: solitary. Tumor size: 3.0 cm. Lymph-vascular invasion: not identified.",
+            "HCC",
+            "T1",
+        ),
+        ("Tumor number: one. Satellite nodule: no. Vascular invasion: no.", "HCC", "T1"),
+        (
+            "Hepatocellular carcinoma forming a 3.1 x 2.5 cm mass. Vascular invasion is not. identified.",
+            "HCC",
+            "T1",
+        ),
+        (
+            "Solitary tumour, 4.0 cm. Microvascular invasion: present. Portal vein invasion: absent.",
+            "HCC",
+            "T2",
+        ),
+        (
+            "Tumor focality: solitary. Tumor size: 3.2 cm. Vascular invasion: Macroscopic (large vessel) "
+            "invasion: absent. Microscopic (small vessel) invasion: present.",
+            "HCC",
+            "T2",
+        ),
+        (
+            "Multiple tumors; tumor size: 3.5 cm, a second nodule 1.2 cm. Vascular invasion: not identified.",
+            "HCC",
+            "T2",
+        ),
+        ("Tumor focality: multiple. Tumor size: 8.0 cm. Vascular invasion: absent.", "HCC", "T3"),
+        # 7th edition T2, 8th edition T1a: not guessed
+        ("Single tumor measuring 1.5 cm. Microvascular invasion: present.", "HCC", None),
+        ("Single tumor measuring 1.5 cm. Liver size: 15 cm. Microvascular invasion: present.", "HCC", None),
+        # a large vessel may be a major branch: T3b (7th) or T4 (8th)
+        ("Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present.", "HCC", None),
+        ("Solitary tumor, 4 cm. Vascular invasion: present.", "HCC", None),  # which vessels?
+        ("Solitary tumor, 4 cm. Venous invasion: not specified.", "HCC", None),
+        ("Solitary tumor, 4 cm.", "HCC", None),  # vascular invasion not reported
+        ("Tumor number: one. Satellite nodule: yes. Vascular invasion: no.", "HCC", None),  # one or several?
+        ("Forming a dominant mass. Vascular invasion: no.", "HCC", None),
+        ("One section of tumor is submitted. Vascular invasion: not identified.", "HCC", None),
+        # necrosis and the nodules of cirrhosis are not further tumours
+        ("Solitary tumor, 3 cm, with multiple foci of necrosis. Vascular invasion: absent.", "HCC", "T1"),
+        ("Single mass, 3 cm. Multiple regenerative nodules. Vascular invasion: absent.", "HCC", "T1"),
+        ("Solitary tumor without vascular invasion; the tumor invades the diaphragm.", "HCC", None),
+        # intrahepatic bile ducts: vascular invasion or several tumours make T2 whatever the vessel
+        (
+            "Combined hepatocellular-cholangiocarcinoma, single mass. Lymphovascular invasion: present.",
+            "HCCIHCH",
+            "T2",
+        ),
+        ("Tumor focality: multiple. Vascular invasion: not assessed.", "IHCH", "T2"),
+        ("Tumor focality: single. Vascular invasion: absent. Periductal invasion is present.", "IHCH", None),
+        # a cholangiocarcinoma of unknown site may be perihilar or distal: T is not the number of tumours
+        ("Tumor focality: single. Vascular invasion: absent.", "CHOL", None),
+    ],
+)
+def test_liver_t_from_number_of_tumours_and_vascular_invasion(text: str, code: str, t: str | None) -> None:
+    chosen = _select(text, code).t
+    assert (chosen.value if chosen else None) == t
+    if chosen is not None:
+        note = chosen.basis_note or ""
+        assert chosen.basis is Basis.DERIVED and note.startswith("derived from") and "AJCC" in note
+
+
+def test_liver_t_derived_gives_a_group_with_cn0_assumed() -> None:
+    group = _select("Tumor focality: solitary. Vascular invasion: not identified.", "HCC").stage_group
+    assert group is not None and group.value == "I"
+    assert "cN0 assumed" in (group.basis_note or "") and "cM0 assumed" in (group.basis_note or "")
+
+
+@pytest.mark.parametrize(
+    ("code", "t", "n", "edition", "group"),
+    [
+        ("HCC", "T3", "N0", None, "III"),  # 7th: IIIA or IIIB by T3a/T3b; 8th: IIIA
+        ("HCC", "T3", "N0", 8, "IIIA"),
+        ("HCC", "T3b", "N0", None, "IIIB"),  # a 7th-edition category
+        ("HCC", "T4", "N0", None, "III"),  # IIIC in the 7th, IIIB in the 8th
+        ("HCC", "T4", "N0", 7, "IIIC"),
+        ("BLCA", "T2", "N1", 7, "IV"),  # IV in the 7th edition, IIIA in the 8th
+        ("IHCH", "T2", "N0", None, "II"),
+        ("HCCIHCH", "T1", "N0", None, "I"),
+        ("CHOL", "T1", "N0", None, "I"),
+        ("CHOL", "T2", "N0", None, None),  # distal bile duct: IB (7th) or IIA (8th)
+    ],
+)
+def test_liver_and_bile_duct_groups_by_edition(
+    code: str, t: str, n: str, edition: int | None, group: str | None
+) -> None:
+    derived = staging.derive_stage_group(
+        code, _finding(FindingKind.T, t), _finding(FindingKind.N, n), None, edition
+    )
+    assert (derived.value if derived else None) == group
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chronic hepatitis, stage 3, grade 2.",
+        "Chronic hepatitis consistent with hepatitis B grade 2, stage 2.",
+    ],
+)
+def test_hepatitis_stage_is_not_a_cancer_stage(text: str) -> None:
+    assert read(text)["stage_group"] == []
+
+
+@pytest.mark.devset
+def test_liver_t_from_tumours_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """The rule on every liver report, stated pT or not. Measured: 12 of 13 right; the one wrong (a solitary
+    tumour with microvessel invasion, T2 by the report, T1 in the registry) is label noise."""
+    fired = right = 0
+    for record in devset:
+        if record["labels"].get("tcga_project") not in ("LIHC", "CHOL") or "t" not in record["labels"]:
+            continue
+        code = predict_report(record["text"], record["id"]).fields["cancer_type"]
+        derived = staging.t_from_focality([PageText(record["id"], 1, record["text"])], code or "")
+        if derived is not None:
+            fired += 1
+            right += derived.value == main_category("t", record["labels"]["t"])
+    assert fired >= 10 and right / fired >= 0.85, (fired, right)
