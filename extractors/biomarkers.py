@@ -1,13 +1,15 @@
 """Biomarker results (receptors, genes, variants, PD-L1, TMB, MSI, MMR) from report text and tables.
 
 A result is read around a marker's name: the words after it ("ER positive (95%)", "HER2 not
-amplified") or, where a report puts them first, right before it ("negative for HER2", "no mutation
-detected in KRAS"). Names joined by commas, "and", "or" or "/" share one result ("No EGFR, ALK or ROS1
-alterations detected"). Where no result word is written, a number against the marker's threshold
-(PD-L1 TPS 60%), an IHC score (HER2 1+) or a named variant (KRAS p.G12C) says it. Tables are read
-row by row with their headers, and their rows are cited where they stand in the page text; variants
-of uncertain significance are skipped. All medicine (names, words, thresholds) lives in
-data/biomarkers.yaml.
+amplified", a sign "ER (+)") or, where a report puts them first, right before it ("negative for HER2",
+"no mutation detected in KRAS"). Names joined by commas, "and", "or" or "/" share one result ("No EGFR,
+ALK or ROS1 alterations detected"). Where no result word is written, a number against the marker's
+threshold (PD-L1 TPS 60%), an IHC score (HER2 1+), a templated field's value on its scale ("ER (xy%,
+n/a) : 95") or a named variant (KRAS p.G12C) says it. Names in a sentence about other people,
+controls or an earlier cancer, or in a cited title, give no result. Tables are read row by row with
+their headers, and their rows are cited where they stand in the page text; variants of uncertain
+significance are skipped. An in situ hybridisation result settles an equivocal IHC score and keeps
+it beside the result. All medicine (names, words, thresholds) lives in data/biomarkers.yaml.
 """
 
 from __future__ import annotations
@@ -36,16 +38,23 @@ _TABLE, _STATED, _IMPLIED, _UNSURE = 0.95, 0.9, 0.8, 0.7
 _DEFINITE = {BiomarkerResult.POSITIVE: 2, BiomarkerResult.NEGATIVE: 2, BiomarkerResult.EQUIVOCAL: 1}
 # Between two names of one list: punctuation, "and"/"or", a bracketed synonym ("HER2 (ERBB2)").
 _CONNECTOR = re.compile(r"[\s,/&()]*(?:(?:and|or|nor)\b[\s,/&()]*)?", re.IGNORECASE)
+# A one-digit position needs its "p." ("p.M1I"): "Neu (H2N)" names a clone.
 _PROTEIN = re.compile(
-    r"(?<![\w.>])(?:p\.\s?\(?)?([A-Z](?:[a-z]{2})?)(\d{1,4})([A-Z](?:[a-z]{2})?|\*|X|fs\*?\d*|del|dup|ins[A-Z]*)\)?(?![\w>])"
+    r"(?<![\w.>])(?:p\.\s?\(?(?=[A-Z](?:[a-z]{2})?\d)|(?=[A-Z](?:[a-z]{2})?\d{2}))"
+    r"([A-Z](?:[a-z]{2})?)(\d{1,4})([A-Z](?:[a-z]{2})?|\*|X|fs\*?\d*|del|dup|ins[A-Z]*)\)?(?![\w>])"
 )
 # A fusion partner is a gene symbol: two letters at least before any digit (EML4, not a clone "A485").
 _PARTNER_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2}[A-Z0-9]{0,8})\s*(?:-|::)\s*$")
 _PARTNER_AFTER = re.compile(r"^\s*(?:-|::)\s*([A-Z]{2}[A-Z0-9]{0,8})\b")
 # Where one sentence ends and the next begins (OCR breaks lines with ". " before lower-case words).
 _SENTENCE_BREAK = re.compile(r"[.;]\s+(?=[A-Z])")
+# Where the sentence holding a name starts, looking back from it: a sentence break or a new line.
+_SENTENCE_START = re.compile(rf"{_SENTENCE_BREAK.pattern}|\n")
 _IHC_SCORE = re.compile(r"(?<![\d.])([0-3])\s?\+|\bscore\s*(?:=|of|:)?\s*([0-3])(?![\d.])|\b(zero)\b", re.I)
 _NUMBER = r"(?P<below><|less\s+than\s+)?(?<![\w.])(?P<number>\d+(?:\.\d+)?)"
+# The value of a templated field after its scale: a number, or a letter O that OCR made of a zero.
+_FIELD_VALUE = re.compile(r"\s*[:=]?\s*(\d+(?:\.\d+)?|[oO])(?!\w|\.\d)")
+_IHC_FIELD = "score"  # the field scale whose value is an IHC score ("Her-2/neu (0-3+, n/a) : 1")
 
 
 # --- data schema ---------------------------------------------------------------------------------
@@ -104,6 +113,10 @@ class Lexicon(_Model):
     alterations: list[AlterationSpec]
     before: dict[BiomarkerResult, list[str]]
     discard: list[str]
+    discard_before: list[str]
+    signs: dict[BiomarkerResult, list[str]]
+    field_scales: dict[str, list[str]]
+    citations: list[str]
     legends: list[str]
     lead_ins: list[str]
     vus_headings: list[str]
@@ -125,6 +138,11 @@ class _Compiled:
     before_results: tuple[BiomarkerResult, ...]
     alteration: re.Pattern[str]
     discard: re.Pattern[str]
+    discard_before: re.Pattern[str]
+    citation: re.Pattern[str]
+    sign: re.Pattern[str]
+    scale: re.Pattern[str]
+    scale_units: tuple[str, ...]
     legend: re.Pattern[str]
     lead_in: re.Pattern[str]
     vus: re.Pattern[str]
@@ -180,6 +198,8 @@ def _compiled() -> _Compiled:
         after[marker] = re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
 
     before_body, before_keys = _named({r.value: ps for r, ps in lexicon.before.items()})
+    sign_body = "|".join(f"(?P<{r.value}>{_alternation(ps)})" for r, ps in lexicon.signs.items())
+    scales = "|".join(f"(?P<f{i}>{_alternation(ps)})" for i, ps in enumerate(lexicon.field_scales.values()))
     alteration_body = "|".join(f"(?P<a{i}>{a.pattern})" for i, a in enumerate(lexicon.alterations))
     methods = "|".join(f"(?P<{k}>{_alternation(ps)})" for k, ps in lexicon.methods.items())
     units = {unit: _alternation(ps) for unit, ps in lexicon.units.items()}
@@ -195,6 +215,13 @@ def _compiled() -> _Compiled:
         before_results=tuple(BiomarkerResult(k) for k in before_keys),
         alteration=re.compile(rf"(?<![\w])(?:{alteration_body})(?![\w])", re.IGNORECASE),
         discard=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.discard)})(?![\w])", re.IGNORECASE),
+        discard_before=re.compile(
+            rf"(?<![\w])(?:{_alternation(lexicon.discard_before)})(?![\w])", re.IGNORECASE
+        ),
+        citation=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.citations)})", re.IGNORECASE),
+        sign=re.compile(sign_body, re.IGNORECASE),
+        scale=re.compile(rf"\s*(?:{scales})", re.IGNORECASE),
+        scale_units=tuple(lexicon.field_scales),
         legend=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.legends)})", re.IGNORECASE),
         lead_in=re.compile(rf"(?:[\s:.,;-]|{_alternation(lexicon.lead_ins)})*", re.IGNORECASE),
         vus=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.vus_headings)})(?![\w])", re.IGNORECASE),
@@ -231,6 +258,11 @@ def lint() -> list[str]:
         for unit in [*spec.thresholds, *spec.units]:
             if unit not in known_units:
                 problems.append(f"biomarkers.yaml: {marker}: unknown unit {unit}")
+    problems += [
+        f"biomarkers.yaml: field_scales: unknown unit {unit}"
+        for unit in lexicon.field_scales
+        if unit not in {*known_units, _IHC_FIELD}
+    ]
     return problems
 
 
@@ -305,12 +337,21 @@ def _read(
 ) -> _Reading | None:
     """The result of `marker` stated in `phrase` (the words after its name), given a leading cue."""
     spec = compiled.lexicon.markers[marker]
-    # Words that only lead up to the result ("Performed on another specimen. Specimen (accession
-    # number): Positive") are stepped over; the result is read in the window after them.
-    skip = compiled.lead_in.match(phrase)
+    if scale := compiled.scale.match(phrase):
+        unit = compiled.scale_units[int((scale.lastgroup or "f0")[1:])]
+        return _field_reading(spec, unit, _FIELD_VALUE.match(phrase, scale.end()))
+    # A sign against the name ("ER (+)", "HER2-/") is its result word; otherwise words that only lead
+    # up to the result ("Performed on another specimen. Specimen (accession number): Positive") are
+    # stepped over and the result is read in the window after them.
+    sign = compiled.sign.match(phrase)
+    skip = None if sign else compiled.lead_in.match(phrase)
     offset = skip.end() if skip else 0
     words = phrase[offset : offset + window]
-    cue = _first_cue(compiled.after[marker], words)
+    cue = (
+        (BiomarkerResult(sign.lastgroup or ""), sign.start(), sign.end())
+        if sign
+        else _first_cue(compiled.after[marker], words)
+    )
     end = cue[2] if cue else 0
     alteration = None
     if spec.gene and not spec.scores:
@@ -332,7 +373,10 @@ def _read(
     stop = _SENTENCE_BREAK.search(words, end)
     if compiled.discard.search(words[: stop.start() if stop else len(words)]):
         return None
-    method = compiled.method.search(phrase[: max(offset + end, 1)])
+    # The method that gave the result stands nearest before its word ("IHC 2+; FISH not amplified").
+    methods = list(compiled.method.finditer(phrase[: max(offset + end, 1)]))
+    leading = [m for m in methods if cue is None or m.start() < offset + cue[1]]
+    method = leading[-1] if leading else methods[0] if methods else None
 
     # A measured marker's number written before any result word decides ("Ki-67 20%, ... negative margins").
     if (spec.thresholds or spec.valued_result) and value and cue and value[3] <= cue[1]:
@@ -346,11 +390,13 @@ def _read(
     if result is None and value is not None:
         number, unit, below, _ = value
         threshold = spec.thresholds.get(unit)
-        if threshold is not None:
-            positive = number >= threshold and not (below and number <= threshold)
-            result = BiomarkerResult.POSITIVE if positive else BiomarkerResult.NEGATIVE
-        else:
+        if threshold is None:
             result = spec.valued_result
+        elif not below:
+            result = BiomarkerResult.POSITIVE if number >= threshold else BiomarkerResult.NEGATIVE
+        elif number <= threshold:
+            result = BiomarkerResult.NEGATIVE
+        # "<5%" against a 1% cut-off may be either: no result.
     if result is None and alteration is not None:
         result = BiomarkerResult.POSITIVE
     if result is None:
@@ -367,46 +413,77 @@ def _read(
     )
 
 
+def _field_reading(spec: MarkerSpec, unit: str, value: re.Match[str] | None) -> _Reading | None:
+    """A templated field's value read on its scale ("ER (xy%, n/a) : 95"); "n/a" is no result."""
+    if value is None:
+        return None
+    number = 0.0 if value.group(1) in ("o", "O") else float(value.group(1))
+    if unit == _IHC_FIELD:
+        score = None if number not in (0, 1, 2, 3) else "0" if number == 0 else f"{number:g}+"
+        result = spec.ihc_scores.get(score) if score else None
+        return _Reading(result, value.end(), explicit=False, score=score) if result else None
+    threshold = spec.thresholds.get(unit)
+    if threshold is not None:
+        result = BiomarkerResult.POSITIVE if number >= threshold else BiomarkerResult.NEGATIVE
+    elif unit in spec.units and spec.valued_result is not None:
+        result = spec.valued_result
+    else:
+        return None
+    return _Reading(result, value.end(), explicit=False, value=number, unit=unit)
+
+
 def _finding(
     page: PageText, marker: str, reading: _Reading, span: tuple[int, int], confidence: float
 ) -> Finding:
-    spec = _compiled().lexicon.markers[marker]
-    words = " ".join(part for part in (marker, reading.alteration) if part)
-    value = f"{words} {reading.result.value}"
-    details = [d for d in (reading.method, reading.score) if d]
-    if reading.value is not None:
-        number = f"{reading.value:g}"
-        details.append(
-            f"{number}%"
-            if reading.unit == "%"
-            else f"{reading.unit} {number}"
-            if reading.unit in {"TPS", "CPS", "ratio", "Allred"}
-            else f"{number} {reading.unit}"
-        )
-    if reading.partner:
-        details.append(f"{reading.partner}-{marker}")
-    display = f"{words}: {reading.result.value.replace('_', ' ')}" + (
-        f" ({', '.join(details)})" if details else ""
+    biomarker = Biomarker(
+        marker=marker,
+        gene=_compiled().lexicon.markers[marker].gene,
+        alteration=reading.alteration,
+        partner=reading.partner,
+        result=reading.result,
+        method=reading.method,
+        score=reading.score,
+        value=reading.value,
+        unit=reading.unit,
     )
     if reading.result in (BiomarkerResult.PENDING, BiomarkerResult.NOT_TESTED):
         confidence = min(confidence, _UNSURE)
+    words = " ".join(part for part in (marker, reading.alteration) if part)
     return Finding(
         kind=FindingKind.BIOMARKER,
-        value=value,
-        display=display,
-        biomarker=Biomarker(
-            marker=marker,
-            gene=spec.gene,
-            alteration=reading.alteration,
-            partner=reading.partner,
-            result=reading.result,
-            method=reading.method,
-            score=reading.score,
-            value=reading.value,
-            unit=reading.unit,
-        ),
+        value=f"{words} {reading.result.value}",
+        display=_display(biomarker),
+        biomarker=biomarker,
         evidence=[page.evidence(*span)],
         confidence=confidence,
+    )
+
+
+def _display(marker: Biomarker) -> str:
+    """ "HER2: negative (FISH, IHC 2+, ratio 1.3)": the result, then how it was found."""
+    words = " ".join(part for part in (marker.marker, marker.alteration) if part)
+    score = marker.score
+    ihc_scores = _compiled().lexicon.markers[marker.marker].ihc_scores
+    if score and score in ihc_scores:
+        # An IHC score beside another method's result says so ("FISH, IHC 2+"), and its own category
+        # where the result settled it ("negative (IHC 2+ equivocal)").
+        score = score if marker.method == "IHC" else f"IHC {score}"
+        if ihc_scores[marker.score] is not marker.result:
+            score = f"{score} {ihc_scores[marker.score].value}"
+    details = [d for d in (marker.method, score) if d]
+    if marker.value is not None:
+        number = f"{marker.value:g}"
+        details.append(
+            f"{number}%"
+            if marker.unit == "%"
+            else f"{marker.unit} {number}"
+            if marker.unit in {"TPS", "CPS", "ratio", "Allred"}
+            else f"{number} {marker.unit}"
+        )
+    if marker.partner:
+        details.append(f"{marker.partner}-{marker.marker}")
+    return f"{words}: {marker.result.value.replace('_', ' ')}" + (
+        f" ({', '.join(details)})" if details else ""
     )
 
 
@@ -475,6 +552,8 @@ def _prose_findings(
     findings: list[Finding] = []
     for index, run in enumerate(runs):
         start, end = run[0].start, run[-1].end
+        if _about_another(text, start, compiled):
+            continue
         reach = runs[index - 1][-1].end if index else 0
         before = compiled.before.search(text[max(reach, start - _BEFORE) : start])
         lead = compiled.before_results[int((before.lastgroup or "g0")[1:])] if before else None
@@ -518,6 +597,17 @@ def _prose_findings(
     return findings
 
 
+def _about_another(text: str, start: int, compiled: _Compiled) -> bool:
+    """Whether the name at `start` stands in a cited title or in a sentence about other people,
+    controls or an earlier cancer ("for patients with HER2-positive breast cancer")."""
+    reach = max(0, start - 2 * _BEFORE)
+    if compiled.citation.search(text, reach, start):
+        return True
+    # Its own sentence: from the last sentence break before it (the break needs the next letter).
+    starts = [match.end() for match in _SENTENCE_START.finditer(text, reach, start + 1)]
+    return compiled.discard_before.search(text, starts[-1] if starts else reach, start) is not None
+
+
 def _self_finding(
     page: PageText, mention: _Mention, lead: BiomarkerResult | None, compiled: _Compiled
 ) -> Finding | None:
@@ -538,8 +628,13 @@ def _as_dict(reading: _Reading) -> dict[str, object]:
 
 
 def _with_partner(reading: _Reading | None, marker: str, text: str, mention: _Mention) -> _Reading | None:
-    """ "EML4-ALK" names a fusion and its partner, whatever else the phrase says."""
-    if _compiled().lexicon.markers[marker].gene is None:
+    """ "EML4-ALK" names a fusion and its partner, whatever else the phrase says.
+
+    Fusions are named by gene symbols: "ER-ICA" (ER by immunocytochemistry) or "NEG-HER2" (a control
+    slide) name none.
+    """
+    gene = _compiled().lexicon.markers[marker].gene
+    if gene is None or text[mention.start : mention.end].upper().replace("-", "") != gene:
         return reading
     partner = _PARTNER_BEFORE.search(text[max(0, mention.start - 12) : mention.start])
     partner = partner or _PARTNER_AFTER.match(text[mention.end : mention.end + 12])
@@ -681,7 +776,7 @@ def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
             if result is not None and _rank(finding)[0] == best_tier and result not in best:
                 best[result] = finding
         if BiomarkerResult.POSITIVE in best or BiomarkerResult.NEGATIVE in best:
-            best = {r: f for r, f in best.items() if _DEFINITE.get(r) == 2}
+            best = {r: _settling(f, group) for r, f in best.items() if _DEFINITE.get(r) == 2}
         chosen.extend(best.values())
     # Specific over general: "KRAS positive" says less than "KRAS p.G12C positive" beside it.
     specific_positive = {
@@ -700,6 +795,37 @@ def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
         )
     ]
     return sorted(chosen, key=_order)
+
+
+def _settling(finding: Finding, group: Sequence[Finding]) -> Finding:
+    """A definite result that settles an equivocal IHC score keeps that score and its evidence.
+
+    HER2 IHC 2+ is decided by in situ hybridisation: "not amplified" is the result, 2+ how it began.
+    """
+    marker = finding.biomarker
+    if (
+        marker is None
+        or marker.score is not None
+        or not _compiled().lexicon.markers[marker.marker].ihc_scores
+    ):
+        return finding
+    scored = [
+        f
+        for f in group
+        if f.biomarker and f.biomarker.result is BiomarkerResult.EQUIVOCAL and f.biomarker.score is not None
+    ]
+    if not scored:
+        return finding
+    ihc = max(scored, key=_rank)
+    assert ihc.biomarker is not None
+    settled = marker.model_copy(update={"score": ihc.biomarker.score})
+    return finding.model_copy(
+        update={
+            "biomarker": settled,
+            "display": _display(settled),
+            "evidence": finding.evidence + ihc.evidence,
+        }
+    )
 
 
 def _order(finding: Finding) -> tuple[str, str, str]:

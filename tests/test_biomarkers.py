@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -72,6 +73,18 @@ def test_her2_low_is_negative_with_its_score() -> None:
 def test_equivocal_ihc_settled_by_fish() -> None:
     assert one("HER2/neu 2+ equivocal, FISH not amplified.", "HER2").result is NEG
     assert one("HER2 by IHC: 2+ (equivocal).", "HER2").result is EQV
+
+
+def test_the_in_situ_result_is_final_and_keeps_the_ihc_score() -> None:
+    # In one sentence, in two, and in two documents: the FISH result decides, the IHC 2+ stays beside it.
+    found = one("HER2/neu: 2+ (equivocal). FISH ratio 1.3, not amplified.", "HER2")
+    assert (found.result, found.method, found.score, found.value) == (NEG, "FISH", "2+", 1.3)
+    assert one("HER2 IHC 2+ (equivocal); FISH amplified, ratio 3.2.", "HER2").method == "FISH"
+    chosen = biomarkers.select_biomarkers(facts("HER2 by IHC: score 2+.") + facts("HER2 gene not amplified."))
+    assert len(chosen) == 1 and len(chosen[0].evidence) == 2
+    assert (chosen[0].biomarker.result, chosen[0].biomarker.score) == (NEG, "2+")
+    assert chosen[0].display == "HER2: negative (IHC 2+ equivocal)"
+    assert biomarkers.receptor_result(chosen, "HER2") is NEG
 
 
 def test_microsatellite_and_mismatch_repair() -> None:
@@ -213,6 +226,8 @@ def results(text: str, marker: str) -> list[BiomarkerResult]:
         ("PR: Allred score 2.", "PR", NEG),
         ("PR: no expression in tumour cells.", "PR", NEG),
         ("Tumour cells are equivocal for HER2/neu. Five lymph nodes, negative.", "HER2", EQV),
+        # Two limits side by side are a reference range, not a second result.
+        ("ER. N/A. 37%. Favorable. REFERENCE RANGES. Test. Favorable. Unfavorable. ER. <5%. >5%.", "ER", POS),
         ("HER2 is interpreted as weakly positive (score 2+).", "HER2", EQV),
         ("Result of HER2 gene amplification by FISH: not amplified.", "HER2", NEG),
     ],
@@ -224,7 +239,23 @@ def test_reads_past_legends_and_lead_ins(text: str, marker: str, result: Biomark
 @pytest.mark.parametrize(
     ("text", "marker"),
     [
-        ("Her-2/neu (0-3+, n/a) : 1", "HER2"),  # the scale "0-3+" is no score of 3+
+        ("Her-2/neu (0-3+, n/a) : n/a", "HER2"),  # the scale "0-3+" is no score of 3+
+        ("ER: <5%.", "ER"),  # below 5% may be either side of the 1% cut-off
+        # Controls, other people, cited papers, policies, descriptions of the test, an earlier cancer.
+        ("Positive control: HER2 3+ cell line.", "HER2"),
+        ("Control sections for HER2 are provided within a kit (score 0 MCF-7, score 3+ BT-474).", "HER2"),
+        ("Trastuzumab improves survival for patients with metastatic HER2-positive breast cancer.", "HER2"),
+        (
+            "3. Smith AB, Jones CD, et al. Trastuzumab for operable. HER2-positive breast cancer. J Med.",
+            "HER2",
+        ),
+        ("Equivocal results for HER2 (score 2+) are reflexed to in situ hybridisation.", "HER2"),
+        ("HER2 gene status is reported as non-amplified (ratio < 2.0) or amplified (ratio > 2.0).", "HER2"),
+        ("The reader records the scores for HER2 and CEP17 copy numbers that are present.", "HER2"),
+        ("History of right breast cancer (ER positive, HER2 negative) in 2005.", "ER"),
+        ("Prior left breast carcinoma (ER positive), now a new lung mass.", "ER"),
+        ("Specimen number S-01A-PR -. Received in formalin.", "PR"),  # a dash, not a sign
+        ("Probes for the short arm (EGFR-. 7p12) of chromosome 7.", "EGFR"),  # a word broken at a line end
         ("HER2 gene amplification by dual ISH. An adequate number of tumour cells was present.", "HER2"),
         ("HER2: negative reaction (score 3+).", "HER2"),  # words and score disagree
         ("If invasive, please obtain ER, PR and HER2; for all 2+ results do FISH.", "HER2"),
@@ -234,6 +265,56 @@ def test_reads_past_legends_and_lead_ins(text: str, marker: str, result: Biomark
 )
 def test_no_result_is_read(text: str, marker: str) -> None:
     assert results(text, marker) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ER (+), PR (-), HER2 (-).", {"ER": POS, "PR": NEG, "HER2": NEG}),
+        ("ER+/PR+/HER2-", {"ER": POS, "PR": POS, "HER2": NEG}),
+        (
+            "Invasive ductal carcinoma, ER+, PR+, HER2-. Lymph nodes negative.",
+            {"ER": POS, "PR": POS, "HER2": NEG},
+        ),
+        ("Tumour is ER-/PR-, HER2 3+.", {"ER": NEG, "PR": NEG, "HER2": POS}),
+        ("ER +, PR -, HER2 1+.", {"ER": POS, "PR": NEG, "HER2": NEG}),
+        ("ER/PR- POSITIVE, HER-2- - 2+.", {"ER": POS, "PR": POS, "HER2": EQV}),  # dashes, not signs
+        # A templated field: its scale says what the number is; a letter O there is an OCR'd zero.
+        (
+            "Markers: ER (xy%,n/a) : 95. PR (xy%,n/a) : o. Her-2/neu (0-3+,n/a) : 1.",
+            {"ER": POS, "PR": NEG, "HER2": NEG},
+        ),
+        ("ESTROGEN RECEPTOR: POSITIVE (90%). PROGESTERONE RECEPTOR: NEGATIVE (<1%).", {"ER": POS, "PR": NEG}),
+        (
+            "- ER: 85Z NUCLEAR STAINING WITH MODERATE INTENSITY. - PR: 0% NUCLEAR STAINING.",
+            {"ER": POS, "PR": NEG},
+        ),
+        ("HER-2NEU: SCORE 2+, EQUIVOCAL.", {"HER2": EQV}),
+        ("HER-2/neu by IHC: negative (1+).", {"HER2": NEG}),
+        # This tumour's stains, beside controls or a comparison with an earlier cancer.
+        ("Immunostains with appropriate controls show the tumor cells to be ER positive (95%).", {"ER": POS}),
+        (
+            "Metastatic carcinoma, consistent with the patient's prior breast carcinoma, ER positive.",
+            {"ER": POS},
+        ),
+    ],
+)
+def test_receptor_templates_and_signs(text: str, expected: dict[str, BiomarkerResult]) -> None:
+    chosen = facts(text)
+    assert {m: biomarkers.receptor_result(chosen, m) for m in expected} == expected
+
+
+def test_a_templated_field_keeps_its_value() -> None:
+    assert (one("ER (xy%,n/a) : 95", "ER").value, one("ER (xy%,n/a) : 95", "ER").unit) == (95, "%")
+    assert one("Her-2/neu (0-3+,n/a) : 1", "HER2").score == "1+"
+    assert one("ER negative. Percent cells staining as: (0 100%).", "ER").value is None  # a scale
+
+
+def test_receptor_names_are_no_fusions_and_clone_names_no_variants() -> None:
+    # "ER-ICA" is ER by immunocytochemistry, "(H2N)" a clone: fusions and variants are named by genes.
+    assert one("ER-ICA: POSITIVE.", "ER").alteration is None
+    assert one("Her-2/Neu (H2N). Amplification: Negative.", "HER2").alteration is None
+    assert one("EML4-ALK fusion detected.", "ALK").partner == "EML4"
 
 
 def test_receptor_result_answers_nothing_on_a_conflict() -> None:
@@ -249,11 +330,12 @@ def test_lint_is_clean() -> None:
     assert biomarkers.lint() == []
 
 
-# Measured on the dev set, less a small margin: ER 52/53 of 66, PR 48/52 of 66, HER2 29/42 of 58
-# (correct/answered of labeled). Reports that only say "ordered" stay unanswered, and the registry's
-# HER2 label is the IHC status: IHC 2+ settled negative by FISH is labeled "equivocal" there.
-_DEV_FLOOR = {"er": 0.76, "pr": 0.70, "her2": 0.47}
-_PRECISION_FLOOR = {"er": 0.96, "pr": 0.90, "her2": 0.66}
+# Measured on the dev set, less a small margin: ER 54/55 of 66, PR 50/54 of 66, HER2 29/45 of 58
+# (correct/answered of labeled). Most misses are reports that give no result (pending, ordered, done
+# on an earlier specimen); the registry's HER2 label is the IHC status, so IHC 2+ settled negative by
+# FISH is labeled "equivocal" there while OncoGuide reports the final FISH result.
+_DEV_FLOOR = {"er": 0.80, "pr": 0.74, "her2": 0.48}
+_PRECISION_FLOOR = {"er": 0.96, "pr": 0.90, "her2": 0.62}
 
 
 def test_devset_receptor_accuracy(devset: list[dict[str, Any]]) -> None:
@@ -274,6 +356,41 @@ def test_devset_receptor_accuracy(devset: list[dict[str, Any]]) -> None:
     for name, (labeled, answered, correct) in tally.items():
         assert correct / labeled >= _DEV_FLOOR[name], (name, labeled, answered, correct)
         assert correct / answered >= _PRECISION_FLOOR[name], (name, labeled, answered, correct)
+
+
+_IHC_2 = re.compile(r"(?i)(?:her-?2|herceptest)[^.]{0,60}?(?:\b2\s?\+|score\s*=\s*2\b)")
+_NOT_AMPLIFIED = re.compile(
+    r"(?i)not\s+amplified|amplification\s+not\s+found|negative\s+for\s+her-?2\s+gene\s+amplification"
+)
+
+
+def test_devset_equivocal_ihc_settled_by_in_situ_hybridisation(devset: list[dict[str, Any]]) -> None:
+    """Reports with HER2 IHC 2+ and a FISH "not amplified": negative, with the 2+ kept beside it."""
+    hits = settled = 0
+    for record in devset:
+        text = record["text"]
+        if record["labels"].get("tcga_project") != "BRCA" or not (
+            _IHC_2.search(text) and _NOT_AMPLIFIED.search(text)
+        ):
+            continue
+        hits += 1
+        her2 = [f.biomarker for f in facts(text) if f.biomarker and f.biomarker.marker == "HER2"]
+        settled += [(b.result, b.score) for b in her2] == [(NEG, "2+")]
+    assert hits >= 5
+    assert settled / hits >= 0.8, (settled, hits)
+
+
+def test_devset_receptor_findings_name_no_variant(devset: list[dict[str, Any]]) -> None:
+    """Breast pathology reports state receptor status; "ER-ICA", "NEG-HER2" or "(H2N)" are no variants."""
+    receptors = [
+        f.biomarker
+        for record in devset
+        if record["labels"].get("tcga_project") == "BRCA"
+        for f in facts(record["text"])
+        if f.biomarker and f.biomarker.marker in ("ER", "PR", "HER2")
+    ]
+    assert len(receptors) >= 150
+    assert [b for b in receptors if b.alteration or b.partner] == []
 
 
 def test_a_named_variant_replaces_the_gene_level_positive() -> None:
