@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extractors.base import PageText
 from extractors.cancer_type import lineage, organ_of
@@ -56,8 +56,9 @@ _TOKEN = (
     r"(?:\s?\((?:m|sn|i[+-]|mol[+-]|f|\d{1,2}|sn\s?,\s?i[+-])\))?"
 )
 # TNM descriptors that reports write inside or after a run ("pT2c N0 L1", "pT3a R1 N0 MX"): lymphatic
-# (L) and venous (V) invasion, residual tumour (R), perineural invasion (Pn). They are not categories.
-_DESCRIPTOR = r"(?:L[01]|V[012]|R[012]|Pn[01])"
+# (L) and venous (V) invasion, residual tumour (R), perineural invasion (Pn), and M "not applicable"
+# ("pT3N1Mn/a"). They are not categories.
+_DESCRIPTOR = r"(?:L[01]|V[012]|R[012]|Pn[01]|M\s?n/a)"
 # Between the tokens of a run: separators, descriptors, and a node count ("pN2 (5/30) M1").
 _RUN = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_TOKEN})"
@@ -78,6 +79,10 @@ _STAGE = re.compile(
     r"(?P<group>[IVL|]{1,4}|0|[1-4])"  # roman numerals as OCR writes them: "lla", "Ill"
     r"(?P<sub>[A-Ca-c][1-3]?|is|a)?"
     r"(?![A-Za-z0-9]|\s*(?:-|–|to|or|/|of)\s*(?:[IV]|\d))",
+    re.IGNORECASE,
+)
+_FIGO = re.compile(
+    r"\bFIGO\W{0,3}(?:\(\d{4}\)\W{0,3})?(?P<group>IV|I{1,3}|[1-4])(?P<sub>[A-Ca-c][1-3]?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:\s*[x×X*]\s*\d{1,3}(?:\.\d{1,2})?){0,2}"
@@ -135,9 +140,23 @@ class NodeCountBands(_Model):
     bands: list[NodeBand] = Field(min_length=1)
 
 
+class DepthBand(_Model):
+    max_mm: float = Field(gt=0)
+    t: str
+
+
 class SizeBand(_Model):
     max_cm: float = Field(gt=0)
-    t: str
+    # T for sizes in the band, or, where T depends on a second measurement as well (oral cavity: depth of
+    # invasion; uvea: thickness), T by that measurement; a depth beyond the last depth band gives no T.
+    t: str | None = None
+    by_depth: list[DepthBand] | None = None
+
+    @model_validator(mode="after")
+    def _t_or_depth(self) -> SizeBand:
+        if (self.t is None) == (self.by_depth is None):
+            raise ValueError("a size band needs exactly one of t and by_depth")
+        return self
 
 
 class Extension(_Model):
@@ -160,8 +179,19 @@ class SizeRule(_Model):
     # Where T depends on another measurement than the tumour's size (melanoma: Breslow thickness),
     # the patterns that read it, in place of `tumour_size_patterns`.
     size_patterns: list[str] = Field(default_factory=list)
+    depth_measure: str = "depth of invasion"
+    depth_patterns: list[str] = Field(default_factory=list)  # read the depth for bands with `by_depth`
+    # Structures each of which must be stated free of tumour (one list of names per structure) before
+    # the size decides T: where T1 means "confined to the organ", a report silent on them does not show it.
+    stated_free: list[list[str]] = Field(default_factory=list)
     # Where set, size decides T only where the report says whether the tumour extends beyond the organ.
     extension: Extension | None = None
+
+    @model_validator(mode="after")
+    def _depth_is_read(self) -> SizeRule:
+        if any(band.by_depth for band in self.bands) and not self.depth_patterns:
+            raise ValueError(f"{self.name}: bands by depth need depth_patterns")
+        return self
 
 
 class ExtentLevel(_Model):
@@ -173,6 +203,7 @@ class ExtentRule(_Model):
     name: str
     applies_to: list[str] = Field(min_length=1)
     levels: list[ExtentLevel] = Field(min_length=1)  # shallow to deep
+    measure: str = "depth of invasion"  # what the levels are, for the basis note
 
 
 class TumourCountCues(_Model):
@@ -209,7 +240,15 @@ class FocalityRule(_Model):
     outcomes: list[FocalityOutcome] = Field(min_length=1)
 
 
-_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, FocalityRule, StageTable)
+class StageToT(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    # Stated stage (a trailing subdivision digit dropped: IB1 -> IB) -> T. Stages that T alone does
+    # not make (nodal or distant ones) are left out.
+    stages: dict[str, str] = Field(min_length=1)
+
+
+_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, FocalityRule, StageToT, StageTable)
 
 
 class StagingData(_Model):
@@ -230,14 +269,19 @@ class StagingData(_Model):
     tumour_size_patterns: list[str] = Field(min_length=1)
     t_from_size: list[SizeRule]
     extent_cue: str
+    extent_cue_denied: str
+    nodal_before: str
+    nodal_after: str
     extent_cue_after: str
     absent_after: str
+    stated_free_after: str
     t_from_extent: list[ExtentRule]
     uncertain_after: str
     tumour_count: TumourCountCues
     vascular_invasion: VascularInvasionCues
     focality_size_patterns: list[str] = Field(min_length=1)
     t_from_focality: list[FocalityRule]
+    t_from_stage: list[StageToT]
     tables: list[StageTable]
 
 
@@ -257,10 +301,16 @@ class _Compiled:
     node_examined: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
+    rule_depths: dict[str, tuple[re.Pattern[str], ...]]
+    stated_free: dict[str, tuple[re.Pattern[str], ...]]
+    stated_free_after: re.Pattern[str]
     raised_by: dict[str, re.Pattern[str] | None]
     extensions: dict[str, tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]]
     absent_after: re.Pattern[str]
     extent_cue: re.Pattern[str]
+    extent_cue_denied: re.Pattern[str]
+    nodal_before: re.Pattern[str]
+    nodal_after: re.Pattern[str]
     extent_cue_after: re.Pattern[str]
     extent_levels: dict[str, tuple[re.Pattern[str], ...]]
     solitary: re.Pattern[str]
@@ -319,8 +369,29 @@ def _compiled() -> _Compiled:
             )
             for rule in data.t_from_size
         },
+        rule_depths={
+            rule.name: tuple(
+                re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in rule.depth_patterns
+            )
+            for rule in data.t_from_size
+        },
+        # "Parametrial margin: negative" speaks of the margin, not the structure.
+        stated_free={
+            rule.name: tuple(
+                re.compile(
+                    rf"(?<![A-Za-z]){_words(names)}(?![A-Za-z])(?!\W{{0,3}}(?:cuff\s+)?margins?\b)",
+                    re.IGNORECASE,
+                )
+                for names in rule.stated_free
+            )
+            for rule in data.t_from_size
+        },
+        stated_free_after=re.compile(data.stated_free_after, re.IGNORECASE),
         absent_after=re.compile(data.absent_after, re.IGNORECASE),
         extent_cue=re.compile(data.extent_cue, re.IGNORECASE),
+        extent_cue_denied=re.compile(data.extent_cue_denied, re.IGNORECASE),
+        nodal_before=re.compile(data.nodal_before, re.IGNORECASE),
+        nodal_after=re.compile(data.nodal_after, re.IGNORECASE),
         extent_cue_after=re.compile(data.extent_cue_after, re.IGNORECASE),
         extent_levels={
             rule.name: tuple(
@@ -461,28 +532,35 @@ def _stage_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
             text[match.end() : match.end() + _FRIEND_REACH]
         ):
             continue
-        raw = match.group("group").upper().replace("L", "I").replace("|", "I")
-        main = _ROMAN.get(raw)
-        if main is None:
-            continue
-        sub = match.group("sub") or ""
-        sub = sub.lower() if main == "0" else sub.upper()
-        value = main + sub
         lowered = before.lower()
         prefix = "c" if "clinical" in lowered else "p" if "patholog" in lowered else None
-        system = "FIGO" if "figo" in lowered else "AJCC"
-        findings.append(
-            Finding(
-                kind=FindingKind.STAGE_GROUP,
-                value=value,
-                display=f"stage {value}",
-                prefix=prefix,
-                system=system,
-                evidence=[page.evidence(match.start(), match.end())],
-                confidence=_STAGE_STATED,
-            )
-        )
+        finding = _stage_finding(page, match, prefix, "FIGO" if "figo" in lowered else "AJCC")
+        if finding is not None:
+            findings.append(finding)
+    for match in _FIGO.finditer(text):
+        finding = _stage_finding(page, match, None, "FIGO")
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def _stage_finding(page: PageText, match: re.Match[str], prefix: str | None, system: str) -> Finding | None:
+    raw = match.group("group").upper().replace("L", "I").replace("|", "I")
+    main = _ROMAN.get(raw)
+    if main is None:
+        return None
+    sub = match.group("sub") or ""
+    sub = sub.lower() if main == "0" else sub.upper()
+    value = main + sub
+    return Finding(
+        kind=FindingKind.STAGE_GROUP,
+        value=value,
+        display=f"stage {value}",
+        prefix=prefix,
+        system=system,
+        evidence=[page.evidence(match.start(), match.end())],
+        confidence=_STAGE_STATED,
+    )
 
 
 # --- choosing --------------------------------------------------------------------------------
@@ -514,7 +592,8 @@ def select_stage(
                 selection.n = n_from_node_counts(pages, cancer_code)
             elif name == "t":
                 selection.t = (
-                    t_from_extent(pages, cancer_code)
+                    t_from_stage(by_kind[FindingKind.STAGE_GROUP], cancer_code)
+                    or t_from_extent(pages, cancer_code)
                     or t_from_tumour_size(pages, cancer_code)
                     or t_from_focality(pages, cancer_code)
                 )
@@ -682,37 +761,112 @@ def _n_finding(value: str, note: str, used: Sequence[_NodeCount]) -> Finding:
     )
 
 
+def t_from_stage(stages: Sequence[Finding], cancer_code: str) -> Finding | None:
+    """T from a stated stage where the cancer's stages are defined by T alone (cervix: FIGO IB is T1b)."""
+    rule = _rule_for(_compiled().data.t_from_stage, cancer_code)
+    if rule is None:
+        return None
+    mapped = [(f, rule.stages.get(re.sub(r"\d$", "", f.value))) for f in stages]
+    known = [(f, t) for f, t in mapped if t is not None]
+    if not known or len(known) < len(mapped) or len({_main(t) for _, t in known}) > 1:
+        return None  # no stage, one that T alone does not make, or stages that disagree on T
+    stage, t = max(known, key=lambda pair: len(pair[1]))
+    return _derived_t(
+        t,
+        f"derived from the stated {stage.system} stage {stage.value} ({rule.name}: these stages are defined "
+        "by the primary tumour alone)",
+        stage.evidence,
+        confidence=0.8,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Measure:
+    cm: float
+    page: PageText
+    start: int
+    end: int
+
+    @property
+    def quote(self) -> str:
+        return self.page.text[self.start : self.end]
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.page.evidence(self.start, self.end)
+
+
+def _largest(pages: Sequence[PageText], patterns: Sequence[re.Pattern[str]]) -> _Measure | None:
+    """The largest measurement the patterns read (groups `size` and `unit`; of several dimensions, the
+    largest), in cm."""
+    found: list[_Measure] = []
+    for page in pages:
+        for pattern in patterns:
+            for match in pattern.finditer(page.text):
+                dimension = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
+                cm = dimension / 10 if match.group("unit").lower() == "mm" else dimension
+                if 0 < cm <= _MAX_SIZE_CM:
+                    found.append(_Measure(cm, page, match.start("size"), match.end("unit")))
+    return max(found, key=lambda measure: measure.cm, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _MeasuredT:
+    """T from a size rule's measurements, what they were ("a largest tumour size of 1.8 cm and a depth of
+    invasion of 4 mm") and where they were read."""
+
+    t: str
+    what: str
+    evidence: list[Evidence]
+
+
 def t_from_tumour_size(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
-    """T from the largest tumour size where the cancer's T depends on size alone and nothing raises it."""
+    """T from the largest tumour size (and depth, where the band needs it) where the cancer's T depends
+    on them alone, nothing raises it, and the structures the rule names are stated free of tumour."""
     compiled = _compiled()
     rule = _rule_for(compiled.data.t_from_size, cancer_code)
     if rule is None:
         return None
-    sizes = _sizes(pages, compiled.rule_sizes[rule.name] or compiled.tumour_sizes)
     raised_by = compiled.raised_by[rule.name]
     if raised_by is not None and any(_raised(page, raised_by) for page in pages):
         return None
-    largest = max(sizes, key=lambda size: size[0]) if sizes else None
-    band = next((b for b in rule.bands if largest[0] <= b.max_cm), None) if largest else None
-    if rule.extension is not None:
-        return _t_with_extension(rule, rule.extension, pages, band, largest)
-    if largest is None or band is None:
+    if not all(any(_stated_free(page, names) for page in pages) for names in compiled.stated_free[rule.name]):
         return None
-    _, page, start, end = largest
+    measured = _measured_t(rule, pages)
+    if rule.extension is not None:
+        return _t_with_extension(rule, rule.extension, pages, measured)
+    if measured is None:
+        return None
+    free = " and the structures it names are free of tumour" if rule.stated_free else ""
     return _derived_t(
-        band.t,
-        f"derived from a {rule.measure} of {page.text[start:end]} ({rule.name}: it decides T "
-        "where no extension beyond it is described)",
-        [page.evidence(start, end)],
+        measured.t,
+        f"derived from {measured.what} ({rule.name}: it decides T where no extension beyond it is "
+        f"described{free})",
+        measured.evidence,
     )
 
 
+def _measured_t(rule: SizeRule, pages: Sequence[PageText]) -> _MeasuredT | None:
+    """T from the band of the largest size and, where the band needs it, of the largest depth; None where
+    a measurement is missing or beyond the bands."""
+    compiled = _compiled()
+    size = _largest(pages, compiled.rule_sizes[rule.name] or compiled.tumour_sizes)
+    band = next((b for b in rule.bands if size.cm <= b.max_cm), None) if size else None
+    if size is None or band is None:
+        return None
+    t, what, evidence = band.t, f"a {rule.measure} of {size.quote}", [size.evidence]
+    if band.by_depth is not None:
+        depth = _largest(pages, compiled.rule_depths[rule.name])
+        if depth is None:
+            return None  # this size band's T depends on the depth, which the report does not give
+        t = next((d.t for d in band.by_depth if depth.cm * 10 <= d.max_mm), None)
+        what += f" and a {rule.depth_measure} of {depth.quote}"
+        evidence.append(depth.evidence)
+    return _MeasuredT(t, what, evidence) if t is not None else None
+
+
 def _t_with_extension(
-    rule: SizeRule,
-    extension: Extension,
-    pages: Sequence[PageText],
-    band: SizeBand | None,
-    largest: tuple[float, PageText, int, int] | None,
+    rule: SizeRule, extension: Extension, pages: Sequence[PageText], measured: _MeasuredT | None
 ) -> Finding | None:
     """T where spread just beyond the organ counts in some editions only: size decides where the report
     says the tumour is confined, or where its band is at least what the extension would give; the
@@ -724,16 +878,15 @@ def _t_with_extension(
     ext_end = _clause_end(ext_page.text, ext_end)  # with its value: "Extrathyroid Extension: Not identified"
     quoted = ext_page.text[ext_start:ext_end]
     evidence = [ext_page.evidence(ext_start, ext_end)]
-    if band is not None and largest is not None and (not extends or _t_rank(band.t) >= _t_rank(extension.t)):
-        _, page, start, end = largest
+    if measured is not None and (not extends or _t_rank(measured.t) >= _t_rank(extension.t)):
         status = (
             "extension beyond the organ described" if extends else "the tumour stated confined to the organ"
         )
         return _derived_t(
-            band.t,
-            f"derived from a {rule.measure} of {page.text[start:end]} with {status} ({quoted}), "
-            f"{rule.name} T rules of the 7th and 8th AJCC editions",
-            [page.evidence(start, end), *evidence],
+            measured.t,
+            f"derived from {measured.what} with {status} ({quoted}), {rule.name} T rules of the 7th and 8th "
+            "AJCC editions",
+            [*measured.evidence, *evidence],
         )
     edition = _edition(pages)
     if extends and edition in extension.editions:
@@ -784,7 +937,7 @@ def _extension_stated(
     return denied
 
 
-def _derived_t(value: str, note: str, evidence: list[Evidence]) -> Finding:
+def _derived_t(value: str, note: str, evidence: list[Evidence], confidence: float = 0.75) -> Finding:
     return Finding(
         kind=FindingKind.T,
         value=value,
@@ -793,7 +946,7 @@ def _derived_t(value: str, note: str, evidence: list[Evidence]) -> Finding:
         basis=Basis.DERIVED,
         basis_note=note,
         evidence=evidence,
-        confidence=0.75,
+        confidence=confidence,
     )
 
 
@@ -811,8 +964,7 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
             spans = [
                 match.span()
                 for match in pattern.finditer(page.text)
-                if compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
-                and not _absent_after(page.text, match.end())
+                if _cued(page.text, match.start(), match.end()) and not _absent_after(page.text, match.end())
             ]
             statuses = assign_assertions(page.text, spans)
             present = [
@@ -830,25 +982,10 @@ def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None
         display=level.t,
         system="TNM",
         basis=Basis.DERIVED,
-        basis_note=f"derived from the depth of invasion ({page.text[start:end]}), {rule.name} T rules",
+        basis_note=f"derived from the {rule.measure} ({page.text[start:end]}), {rule.name} T rules",
         evidence=[page.evidence(start, end)],
         confidence=0.75,
     )
-
-
-def _sizes(
-    pages: Sequence[PageText], patterns: Sequence[re.Pattern[str]]
-) -> list[tuple[float, PageText, int, int]]:
-    """Tumour sizes in cm (the largest dimension of each), with where they were read."""
-    sizes: list[tuple[float, PageText, int, int]] = []
-    for page in pages:
-        for pattern in patterns:
-            for match in pattern.finditer(page.text):
-                largest = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
-                cm = largest / 10 if match.group("unit").lower() == "mm" else largest
-                if 0 < cm <= _MAX_SIZE_CM:
-                    sizes.append((cm, page, match.start("size"), match.end("unit")))
-    return sizes
 
 
 _Span = tuple[PageText, int, int]
@@ -873,22 +1010,21 @@ def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | No
     if count is None or any(_raised(page, compiled.focality_raised_by[rule.name]) for page in pages):
         return None
     vessels, vessel_span = _vessels(pages)
-    sizes = _sizes(pages, compiled.focality_sizes)
-    largest = max(sizes, key=lambda size: size[0]) if sizes else None
+    largest = _largest(pages, compiled.focality_sizes)
     for outcome in rule.outcomes:
         by_size = outcome.above_cm is not None or outcome.up_to_cm is not None
         if outcome.tumours != count[0] or vessels not in outcome.vessels:
             continue
         if by_size and not (
             largest is not None
-            and (outcome.above_cm is None or largest[0] > outcome.above_cm)
-            and (outcome.up_to_cm is None or largest[0] <= outcome.up_to_cm)
+            and (outcome.above_cm is None or largest.cm > outcome.above_cm)
+            and (outcome.up_to_cm is None or largest.cm <= outcome.up_to_cm)
         ):
             continue
         used = [
             count[1],
             *([vessel_span] if vessel_span else []),
-            *([largest[1:]] if by_size and largest else []),
+            *([(largest.page, largest.start, largest.end)] if by_size and largest else []),
         ]
         quoted = ", ".join(f'"{page.text[start:end]}"' for page, start, end in used)
         what = "a solitary tumour" if count[0] == "solitary" else "multiple tumours"
@@ -988,13 +1124,43 @@ def _present_spans(page: PageText, pattern: re.Pattern[str]) -> list[tuple[int, 
         match.span()
         for match in pattern.finditer(page.text)
         if (
-            compiled.extent_cue.search(page.text, max(0, match.start() - 60), match.start())
+            _cued(page.text, match.start(), match.end())
             or compiled.extent_cue_after.search(page.text[match.end() : match.end() + 30])
         )
         and not _absent_after(page.text, match.end())
     ]
     statuses = assign_assertions(page.text, spans)
     return [span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT]
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    """An extent cue leads to the structure at `start`:`end` ("invades into the perirenal fat"), the nearest
+    one is not denied ("does not extend. into the thyroid lobe": OCR'd full stops cut the sentence that
+    the assertion tools read), and neither speaks of lymph nodes ("extranodal extension into the adjacent
+    soft tissues", "pericolic lymph nodes"): a node's spread is N, not the primary tumour's T."""
+    compiled = _compiled()
+    nearest = None
+    cue = compiled.extent_cue.search(text, max(0, start - 60), start)
+    while cue is not None:
+        nearest = cue
+        cue = compiled.extent_cue.search(text, cue.start() + 1, start)
+    return (
+        nearest is not None
+        and not compiled.extent_cue_denied.search(text, max(0, nearest.start() - 25), nearest.start())
+        and not compiled.nodal_before.search(text, max(0, nearest.start() - 30), start)
+        and not compiled.nodal_after.match(text, end)
+    )
+
+
+def _stated_free(page: PageText, names: re.Pattern[str]) -> bool:
+    """The structure is said to be free of tumour: "Parametria free of neoplasia", "PARAMETRIUM, RADICAL
+    HYSTERECTOMY. - NO CARCINOMA IDENTIFIED", "No parametrial involvement"."""
+    matches = list(names.finditer(page.text))
+    free_after = _compiled().stated_free_after
+    if any(free_after.match(page.text[match.end() : match.end() + 150]) for match in matches):
+        return True
+    statuses = assign_assertions(page.text, [match.span() for match in matches])
+    return any(status is Assertion.NEGATED for status in statuses)
 
 
 def _absent_after(text: str, end: int) -> bool:
@@ -1138,6 +1304,7 @@ def lint() -> list[str]:
         *compiled.data.t_from_size,
         *compiled.data.t_from_extent,
         *compiled.data.t_from_focality,
+        *compiled.data.t_from_stage,
     ]:
         problems.extend(
             f"staging.yaml: {rule.name}: unknown OncoTree code {code}"
@@ -1150,12 +1317,27 @@ def lint() -> list[str]:
     for rule in compiled.data.t_from_size:
         if rule.extension is not None and not set(rule.extension.editions) <= {7, 8}:
             problems.append(f"staging.yaml: {rule.name}: unknown AJCC edition in {rule.extension.editions}")
-    for band in [
-        *(b for r in compiled.data.t_from_size for b in r.bands),
-        *(r.extension for r in compiled.data.t_from_size if r.extension is not None),
-        *(v for r in compiled.data.t_from_extent for v in r.levels),
-        *(o for r in compiled.data.t_from_focality for o in r.outcomes),
-    ]:
-        if not re.fullmatch(patterns["T"], band.t):
-            problems.append(f"staging.yaml: size band: bad T category {band.t}")
+        for band in rule.bands:
+            depths = [d.max_mm for d in band.by_depth or []]
+            if depths != sorted(depths):
+                problems.append(f"staging.yaml: {rule.name}: depth bands not in increasing order")
+        if [b.max_cm for b in rule.bands] != sorted(b.max_cm for b in rule.bands):
+            problems.append(f"staging.yaml: {rule.name}: size bands not in increasing order")
+    t_values = [
+        *(b.t for r in compiled.data.t_from_size for b in r.bands if b.t is not None),
+        *(d.t for r in compiled.data.t_from_size for b in r.bands for d in b.by_depth or []),
+        *(r.extension.t for r in compiled.data.t_from_size if r.extension is not None),
+        *(v.t for r in compiled.data.t_from_extent for v in r.levels),
+        *(o.t for r in compiled.data.t_from_focality for o in r.outcomes),
+        *(t for r in compiled.data.t_from_stage for t in r.stages.values()),
+    ]
+    problems.extend(
+        f"staging.yaml: bad T category {t}" for t in t_values if not re.fullmatch(patterns["T"], t)
+    )
+    problems.extend(
+        f"staging.yaml: {rule.name}: bad stage {stage}"
+        for rule in compiled.data.t_from_stage
+        for stage in rule.stages
+        if not _STAGE.fullmatch(f"stage {stage}")
+    )
     return problems
