@@ -6,7 +6,11 @@ amplified", a sign "ER (+)") or, where a report puts them first, right before it
 ALK or ROS1 alterations detected"). Where no result word is written, a number against the marker's
 threshold (PD-L1 TPS 60%), an IHC score (HER2 1+), a templated field's value on its scale ("ER (xy%,
 n/a) : 95") or a named variant (KRAS p.G12C) says it. Names in a sentence about other people,
-controls or an earlier cancer, or in a cited title, give no result. Tables are read row by row with
+controls or an earlier cancer, or in a cited title, give no result; nor do names in text that
+describes a test rather than reports its result: a method, limitations or background section
+(`extractors/nlp/data/sections.yaml`), criteria ("Greater than 2.0: EGFR amplification"), the
+literature ("BRAF mutations can be found in 14% of colorectal cancers") or a test's name ("EGFR
+mutation or gene amplification status"). Tables are read row by row with
 their headers, and their rows are cited where they stand in the page text; variants of uncertain
 significance are skipped. An in situ hybridisation result settles an equivocal IHC score and keeps
 it beside the result. All medicine (names, words, thresholds) lives in data/biomarkers.yaml.
@@ -20,11 +24,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.base import PageText
+from extractors.nlp.rules import context_rules
+from extractors.nlp.sections import sections
 from oncoguide.domain import Biomarker, BiomarkerResult, Finding, FindingKind
 
 _DATA = Path(__file__).with_name("data") / "biomarkers.yaml"
@@ -34,8 +41,13 @@ _LEAD_IN = 120  # further characters of words that only lead up to a result ("Pe
 _BEFORE = 80  # characters before it searched for a leading cue ("negative for")
 _ROW_REACH = 300  # characters from one table cell to the next in the text layer
 _HEADING_REACH = 300  # characters before a table searched for a VUS heading
+_SENTENCE_REACH = 300  # characters after a name searched for the end of its sentence
 _TABLE, _STATED, _IMPLIED, _UNSURE = 0.95, 0.9, 0.8, 0.7
 _DEFINITE = {BiomarkerResult.POSITIVE: 2, BiomarkerResult.NEGATIVE: 2, BiomarkerResult.EQUIVOCAL: 1}
+_POS, _NEG = BiomarkerResult.POSITIVE, BiomarkerResult.NEGATIVE
+_OPPOSITE = {_POS: _NEG, _NEG: _POS}
+_LOSS_KINDS = ("lost", "retained")  # leading words that say a marker's product is lost or kept
+_PUNCTUATION = " \t\n:.,;-"
 # Between two names of one list: punctuation, "and"/"or", a bracketed synonym ("HER2 (ERBB2)").
 _CONNECTOR = re.compile(r"[\s,/&()]*(?:(?:and|or|nor)\b[\s,/&()]*)?", re.IGNORECASE)
 # A one-digit position needs its "p." ("p.M1I"): "Neu (H2N)" names a clone.
@@ -43,13 +55,15 @@ _PROTEIN = re.compile(
     r"(?<![\w.>])(?:p\.\s?\(?(?=[A-Z](?:[a-z]{2})?\d)|(?=[A-Z](?:[a-z]{2})?\d{2}))"
     r"([A-Z](?:[a-z]{2})?)(\d{1,4})([A-Z](?:[a-z]{2})?|\*|X|fs\*?\d*|del|dup|ins[A-Z]*)\)?(?![\w>])"
 )
-# A fusion partner is a gene symbol: two letters at least before any digit (EML4, not a clone "A485").
-_PARTNER_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2}[A-Z0-9]{0,8})\s*(?:-|::)\s*$")
-_PARTNER_AFTER = re.compile(r"^\s*(?:-|::)\s*([A-Z]{2}[A-Z0-9]{0,8})\b")
+# A fusion partner is a gene symbol: two letters at least before any digit (EML4, not a clone "A485"),
+# joined by a hyphen without spaces or by "::"; "EGFR - POLYSOMY" is a list item and its result.
+_PARTNER_BEFORE = re.compile(r"(?<![\w-])([A-Z]{2}[A-Z0-9]{0,8})(?:-|\s*::\s*)$")
+_PARTNER_AFTER = re.compile(r"^(?:-|\s*::\s*)([A-Z]{2}[A-Z0-9]{0,8})\b")
 # Where one sentence ends and the next begins (OCR breaks lines with ". " before lower-case words).
 _SENTENCE_BREAK = re.compile(r"[.;]\s+(?=[A-Z])")
 # Where the sentence holding a name starts, looking back from it: a sentence break or a new line.
 _SENTENCE_START = re.compile(rf"{_SENTENCE_BREAK.pattern}|\n")
+_LAST_WORD = re.compile(r"(\w+)\.\Z")  # the word a period follows
 _IHC_SCORE = re.compile(r"(?<![\d.])([0-3])\s?\+|\bscore\s*(?:=|of|:)?\s*([0-3])(?![\d.])|\b(zero)\b", re.I)
 _NUMBER = r"(?P<below><|less\s+than\s+)?(?<![\w.])(?P<number>\d+(?:\.\d+)?)"
 # The value of a templated field after its scale: a number, or a letter O that OCR made of a zero.
@@ -73,6 +87,8 @@ class MarkerSpec(_Model):
     bare_unit: str | None = None  # the unit of a number written alone right after the marker
     bare_max: float | None = None  # the largest such number that can be a value (not a record number)
     amplification_is_result: bool = False  # its amplification is the result itself, not a variant
+    loss: BiomarkerResult = BiomarkerResult.POSITIVE  # what a lost product means ("loss of STK11")
+    ambiguous: list[BiomarkerResult] = Field(default_factory=list)  # general result words it ignores
     ihc_scores: dict[str, BiomarkerResult] = Field(default_factory=dict)
     scores: dict[BiomarkerResult, str] = Field(default_factory=dict)  # result -> score (MSS, pMMR)
     valued_result: BiomarkerResult | None = None
@@ -94,6 +110,7 @@ class AlterationSpec(_Model):
     pattern: str
     name: str
     negated_by: str | None = None
+    implies: bool = True  # the phrase alone says the alteration is present
 
 
 class Columns(_Model):
@@ -111,7 +128,11 @@ class Lexicon(_Model):
     after: dict[BiomarkerResult, list[str]]
     own_sentence: list[str]
     alterations: list[AlterationSpec]
+    test_names: list[str]
     before: dict[BiomarkerResult, list[str]]
+    loss_before: dict[Literal["lost", "retained"], list[str]]
+    handed_on: str
+    own_objects: list[str]
     discard: list[str]
     discard_before: list[str]
     signs: dict[BiomarkerResult, list[str]]
@@ -135,11 +156,12 @@ class _Compiled:
     names: tuple[tuple[tuple[str, ...], BiomarkerResult | None], ...]  # per group index
     after: dict[str, re.Pattern[str]]  # marker -> its result cues, general and its own
     before: re.Pattern[str]
-    before_results: tuple[BiomarkerResult, ...]
+    before_kinds: tuple[str, ...]  # per group: a result, or "lost" / "retained"
     alteration: re.Pattern[str]
     discard: re.Pattern[str]
     discard_before: re.Pattern[str]
     citation: re.Pattern[str]
+    handed_on: re.Pattern[str]
     sign: re.Pattern[str]
     scale: re.Pattern[str]
     scale_units: tuple[str, ...]
@@ -181,7 +203,7 @@ def _compiled() -> _Compiled:
 
     after: dict[str, re.Pattern[str]] = {}
     for marker, spec in lexicon.markers.items():
-        cues = {result: list(patterns) for result, patterns in lexicon.after.items()}
+        cues = {r: list(ps) for r, ps in lexicon.after.items() if r not in spec.ambiguous}
         for result, patterns in spec.cues.items():
             cues.setdefault(result, []).extend(patterns)
         negated = [a.negated_by for a in lexicon.alterations if a.negated_by]
@@ -197,10 +219,15 @@ def _compiled() -> _Compiled:
         body = "|".join(f"(?P<{g}>{_alternation(ps)})" for g, ps in ordered.items())
         after[marker] = re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE)
 
-    before_body, before_keys = _named({r.value: ps for r, ps in lexicon.before.items()})
+    leading = {
+        **{result.value: patterns for result, patterns in lexicon.before.items()},
+        **lexicon.loss_before,
+    }
+    before_body, before_keys = _named(leading)
     sign_body = "|".join(f"(?P<{r.value}>{_alternation(ps)})" for r, ps in lexicon.signs.items())
     scales = "|".join(f"(?P<f{i}>{_alternation(ps)})" for i, ps in enumerate(lexicon.field_scales.values()))
     alteration_body = "|".join(f"(?P<a{i}>{a.pattern})" for i, a in enumerate(lexicon.alterations))
+    own_objects = _alternation([*lexicon.own_objects, *(a.pattern for a in lexicon.alterations)])
     methods = "|".join(f"(?P<{k}>{_alternation(ps)})" for k, ps in lexicon.methods.items())
     units = {unit: _alternation(ps) for unit, ps in lexicon.units.items()}
     before_unit = "|".join(f"(?P<pre_{i}>{p})" for i, p in enumerate(units.values()))
@@ -212,13 +239,19 @@ def _compiled() -> _Compiled:
         names=tuple(names),
         after=after,
         before=re.compile(rf"(?:{before_body})\s*(?:the\s+)?\Z", re.IGNORECASE),
-        before_results=tuple(BiomarkerResult(k) for k in before_keys),
-        alteration=re.compile(rf"(?<![\w])(?:{alteration_body})(?![\w])", re.IGNORECASE),
+        before_kinds=tuple(before_keys),
+        alteration=re.compile(
+            rf"(?<![\w])(?:{alteration_body})(?![\w])(?![\s-]*(?:{_alternation(lexicon.test_names)})\b)",
+            re.IGNORECASE,
+        ),
         discard=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.discard)})(?![\w])", re.IGNORECASE),
         discard_before=re.compile(
             rf"(?<![\w])(?:{_alternation(lexicon.discard_before)})(?![\w])", re.IGNORECASE
         ),
         citation=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.citations)})", re.IGNORECASE),
+        handed_on=re.compile(
+            rf"{lexicon.handed_on}(?!\s+(?:\w+\s+){{0,3}}?(?:{own_objects})(?![\w]))", re.IGNORECASE
+        ),
         sign=re.compile(sign_body, re.IGNORECASE),
         scale=re.compile(rf"\s*(?:{scales})", re.IGNORECASE),
         scale_units=tuple(lexicon.field_scales),
@@ -255,6 +288,8 @@ def lint() -> list[str]:
     for marker, spec in lexicon.markers.items():
         if not spec.exact and not spec.aliases:
             problems.append(f"biomarkers.yaml: {marker}: no name to find it by")
+        if spec.loss not in _OPPOSITE:
+            problems.append(f"biomarkers.yaml: {marker}: loss must be positive or negative")
         for unit in [*spec.thresholds, *spec.units]:
             if unit not in known_units:
                 problems.append(f"biomarkers.yaml: {marker}: unknown unit {unit}")
@@ -282,13 +317,20 @@ class _Reading:
     unit: str | None = None
 
 
-def _first_cue(pattern: re.Pattern[str], phrase: str) -> tuple[BiomarkerResult, int, int] | None:
-    """The deciding result word: a positive or negative first, else equivocal, pending, not tested."""
+def _first_cue(
+    pattern: re.Pattern[str], phrase: str, compiled: _Compiled, broken: bool
+) -> tuple[BiomarkerResult, int, int] | None:
+    """The deciding result word: a positive or negative first, else equivocal, pending, not tested.
+
+    `broken`: a sentence ended between the name and the phrase, so weak words say nothing of it.
+    """
     found: dict[int, tuple[BiomarkerResult, int, int]] = {}
     for match in pattern.finditer(phrase):
         group = match.lastgroup or ""
-        if group.startswith("w_") and _SENTENCE_BREAK.search(phrase[: match.start() + 1]):
+        if group.startswith("w_") and (broken or _SENTENCE_BREAK.search(phrase[: match.start() + 1])):
             continue  # "HER2 gene. An adequate number of cells were present" says nothing of HER2
+        if compiled.handed_on.match(phrase, match.end()):
+            continue  # "EGFR. Positive for monosomy 10": the result of what follows
         result = BiomarkerResult(group.removeprefix("w_"))
         tier = _DEFINITE.get(result, 0)
         if tier not in found:
@@ -296,15 +338,24 @@ def _first_cue(pattern: re.Pattern[str], phrase: str) -> tuple[BiomarkerResult, 
     return found[max(found)] if found else None
 
 
-def _alteration_in(phrase: str, compiled: _Compiled) -> tuple[str | None, int]:
+def _broken(phrase: str, skip: re.Match[str] | None) -> bool:
+    """Whether only punctuation ending a sentence was stepped over ("APC. SENTINEL NODE: ... PRESENT");
+    after words that lead up to a result ("Performed on another specimen. Specimen: present") it goes on."""
+    if skip is None or skip.group(0).strip(_PUNCTUATION):
+        return False
+    return _SENTENCE_BREAK.search(phrase[: skip.end() + 1]) is not None
+
+
+def _alteration_in(phrase: str, compiled: _Compiled) -> tuple[str | None, int, bool]:
+    """The first variant or alteration named in the phrase, where it ends, whether it says it is present."""
     protein = _PROTEIN.search(phrase)
     named = compiled.alteration.search(phrase)
     if protein and (named is None or protein.start() <= named.start()):
-        return f"p.{protein.group(1)}{protein.group(2)}{protein.group(3)}", protein.end()
+        return f"p.{protein.group(1)}{protein.group(2)}{protein.group(3)}", protein.end(), True
     if named:
-        index = int((named.lastgroup or "a0")[1:])
-        return compiled.lexicon.alterations[index].name, named.end()
-    return None, 0
+        spec = compiled.lexicon.alterations[int((named.lastgroup or "a0")[1:])]
+        return spec.name, named.end(), spec.implies
+    return None, 0, False
 
 
 def _value_in(phrase: str, spec: MarkerSpec, compiled: _Compiled) -> tuple[float, str, bool, int] | None:
@@ -350,14 +401,19 @@ def _read(
     cue = (
         (BiomarkerResult(sign.lastgroup or ""), sign.start(), sign.end())
         if sign
-        else _first_cue(compiled.after[marker], words)
+        else _first_cue(compiled.after[marker], words, compiled, _broken(phrase, skip))
     )
+    value = _value_in(words, spec, compiled)
+    # A measured marker's number written before any result word decides ("Ki-67 20%, ... negative margins"):
+    # what is read ends with the number.
+    if (spec.thresholds or spec.valued_result) and value and cue and value[3] <= cue[1]:
+        cue = None
     end = cue[2] if cue else 0
-    alteration = None
+    alteration, implied = None, False
     if spec.gene and not spec.scores:
-        alteration, altered_end = _alteration_in(words, compiled)
+        alteration, altered_end, implied = _alteration_in(words, compiled)
         if alteration == "amplification" and spec.amplification_is_result:
-            alteration = None  # "HER2 gene amplification by FISH" names the test; "amplified" is a cue
+            alteration, implied = None, False  # "HER2 gene amplification by FISH" names the test
         else:
             end = max(end, altered_end)
     score = None
@@ -365,22 +421,18 @@ def _read(
         raw = scored.group(1) or scored.group(2) or "0"
         score = raw if raw == "0" else f"{raw}+"
         end = max(end, scored.end())
-    value = _value_in(words, spec, compiled)
     if value:
         end = max(end, value[3])
     # Hedges and method text void the sentence they stand in, the one that states the result, not the
-    # notes after it ("negative for HER2. NOTE: some antibodies ...").
-    stop = _SENTENCE_BREAK.search(words, end)
-    if compiled.discard.search(words[: stop.start() if stop else len(words)]):
+    # notes after it ("negative for HER2. NOTE: some antibodies ..."), to its end within the phrase.
+    rest = phrase[offset:]
+    stop = _SENTENCE_BREAK.search(rest, end)
+    if compiled.discard.search(rest[: stop.start() if stop else len(rest)]):
         return None
     # The method that gave the result stands nearest before its word ("IHC 2+; FISH not amplified").
     methods = list(compiled.method.finditer(phrase[: max(offset + end, 1)]))
     leading = [m for m in methods if cue is None or m.start() < offset + cue[1]]
     method = leading[-1] if leading else methods[0] if methods else None
-
-    # A measured marker's number written before any result word decides ("Ki-67 20%, ... negative margins").
-    if (spec.thresholds or spec.valued_result) and value and cue and value[3] <= cue[1]:
-        cue = None
     result, explicit = (lead, True) if lead else (cue[0], True) if cue else (None, False)
     scored_result = spec.ihc_scores.get(score) if score is not None else None
     if result is None:
@@ -397,7 +449,7 @@ def _read(
         elif number <= threshold:
             result = BiomarkerResult.NEGATIVE
         # "<5%" against a 1% cut-off may be either: no result.
-    if result is None and alteration is not None:
+    if result is None and implied:
         result = BiomarkerResult.POSITIVE
     if result is None:
         return None
@@ -556,8 +608,9 @@ def _prose_findings(
             continue
         reach = runs[index - 1][-1].end if index else 0
         before = compiled.before.search(text[max(reach, start - _BEFORE) : start])
-        lead = compiled.before_results[int((before.lastgroup or "g0")[1:])] if before else None
+        kind = compiled.before_kinds[int((before.lastgroup or "g0")[1:])] if before else None
         if run[0].result is not None:
+            lead = _lead(kind, compiled.lexicon.markers[run[0].markers[0]])
             if (finding := _self_finding(page, run[0], lead, compiled)) is not None:
                 findings.append(finding)
             continue
@@ -574,6 +627,7 @@ def _prose_findings(
             # A name's own qualifier ("MET exon 14") sits between it and the next name of the list.
             own = text[mention.end : run[position + 1].start] if position + 1 < len(run) else phrase
             for marker in dict.fromkeys(mention.markers):
+                lead = _lead(kind, compiled.lexicon.markers[marker])
                 reading = _read(marker, own, compiled, lead) if own is not phrase else None
                 if reading is None or reading.alteration is None:
                     shared = _read(marker, phrase, compiled, lead)
@@ -588,7 +642,7 @@ def _prose_findings(
                     # "loss of STK11": the variant is named in the leading words.
                     reading = _read(marker, before.group(0), compiled, lead) or reading
                 reading = _with_partner(reading, marker, text, mention)
-                if reading is None:
+                if reading is None or (_named_only(reading) and _hedged(text, mention, compiled)):
                     continue
                 span_start = start - len(before.group(0)) if before else start
                 span_end = max(mention.end, end + reading.end)
@@ -597,15 +651,57 @@ def _prose_findings(
     return findings
 
 
+def _named_only(reading: _Reading) -> bool:
+    """A variant or fusion named with no result word, number or score: "BRAF V600E mutation and ..."."""
+    return (
+        not reading.explicit
+        and reading.alteration is not None
+        and reading.value is None
+        and reading.score is None
+    )
+
+
+def _hedged(text: str, mention: _Mention, compiled: _Compiled) -> bool:
+    """Whether the sentence holding a name is a hedge, a method or a statement about others ("BRAF
+    V600E mutation and RET/PTC rearrangements are overall specific for malignancy")."""
+    stop = _SENTENCE_BREAK.search(text, mention.end, mention.end + _SENTENCE_REACH)
+    end = stop.start() if stop else mention.end + _SENTENCE_REACH
+    return compiled.discard.search(text, _sentence_start(text, mention.start), end) is not None
+
+
+def _lead(kind: str | None, spec: MarkerSpec) -> BiomarkerResult | None:
+    """The result that words before a name give it; a lost or kept product means what its loss means."""
+    if kind in _LOSS_KINDS:
+        return spec.loss if kind == "lost" else _OPPOSITE[spec.loss]
+    result = BiomarkerResult(kind) if kind else None
+    return None if result in spec.ambiguous else result
+
+
 def _about_another(text: str, start: int, compiled: _Compiled) -> bool:
     """Whether the name at `start` stands in a cited title or in a sentence about other people,
     controls or an earlier cancer ("for patients with HER2-positive breast cancer")."""
-    reach = max(0, start - 2 * _BEFORE)
-    if compiled.citation.search(text, reach, start):
+    if compiled.citation.search(text, max(0, start - 2 * _BEFORE), start):
         return True
-    # Its own sentence: from the last sentence break before it (the break needs the next letter).
-    starts = [match.end() for match in _SENTENCE_START.finditer(text, reach, start + 1)]
-    return compiled.discard_before.search(text, starts[-1] if starts else reach, start) is not None
+    return compiled.discard_before.search(text, _sentence_start(text, start), start) is not None
+
+
+def _sentence_start(text: str, start: int) -> int:
+    """Where the sentence holding `start` begins, looking back `2 * _BEFORE` characters at most: after the
+    last sentence break (the break needs the next letter), but not a period after a function word, an
+    OCR'd line break ("four copies of. EGFR")."""
+    reach = max(0, start - 2 * _BEFORE)
+    starts = [
+        match.end()
+        for match in _SENTENCE_START.finditer(text, reach, start + 1)
+        if (word := _LAST_WORD.search(text, reach, match.start() + 1)) is None
+        or word.group(1).lower() not in _continues_after()
+    ]
+    return starts[-1] if starts else reach
+
+
+@cache
+def _continues_after() -> frozenset[str]:
+    return frozenset(word.lower() for word in context_rules().sentence_continues_after)
 
 
 def _self_finding(
@@ -679,7 +775,9 @@ def _column_kinds(header: Sequence[str], compiled: _Compiled) -> list[str] | Non
     return kinds if kinds and kinds[0] == "marker" else None
 
 
-def _table_findings(page: PageText, compiled: _Compiled) -> tuple[list[Finding], list[tuple[int, int]]]:
+def _table_findings(
+    page: PageText, compiled: _Compiled, quiet: list[tuple[int, int]]
+) -> tuple[list[Finding], list[tuple[int, int]]]:
     findings: list[Finding] = []
     covered: list[tuple[int, int]] = []
     cursor = 0
@@ -702,7 +800,8 @@ def _table_findings(page: PageText, compiled: _Compiled) -> tuple[list[Finding],
             if place is None:
                 continue
             covered.append(place)
-            if not is_vus and not compiled.vus.search(" ".join(row)):
+            in_quiet = any(s <= place[0] < e for s, e in quiet)
+            if not is_vus and not in_quiet and not compiled.vus.search(" ".join(row)):
                 findings.extend(_row_findings(page, row, kinds, place, compiled))
     return findings, covered
 
@@ -735,11 +834,14 @@ def extract(page: PageText) -> list[Finding]:
     compiled = _compiled()
     if not compiled.mention.search(page.text) and not page.abbreviations:
         return []
-    findings, covered = _table_findings(page, compiled)
+    # Text that describes a test (its method, limits, background, genes covered) names markers without
+    # stating their results: nothing in it is read.
+    quiet = [(s.start, s.end) for s in sections(page.text) if not s.results]
+    findings, covered = _table_findings(page, compiled, quiet)
     # Score legends and reference ranges ("[NEGATIVE: 0, 1+ ...]", "Positive >= 1%") state no result:
     # they are blanked, keeping every offset, before the prose is read.
     text = compiled.legend.sub(lambda m: " " * len(m.group(0)), page.text)
-    return findings + _prose_findings(page, text, covered, compiled)
+    return findings + _prose_findings(page, text, covered + quiet, compiled)
 
 
 def _rank(finding: Finding) -> tuple[int, int, float]:

@@ -142,6 +142,8 @@ TRAPS: list[tuple[str, Assertion]] = [
     ("Mass suspicious for [[primary lung carcinoma]].", POS),
     ("CT shows a nodule, possibly [[metastatic]].", POS),
     ("Differential diagnosis includes [[mesothelioma]].", POS),
+    ("The lymphocytic infiltrate may be indicative of a [[microsatellite unstable]] carcinoma.", POS),
+    ("Poor differentiation may. be indicators of a [[microsatellite unstable]] tumour.", POS),  # OCR break
     # --- hypothetical: pending, planned, conditional, question asked ---
     ("[[ALK]] FISH pending.", HYP),
     ("[[EGFR]] testing is pending.", HYP),

@@ -9,7 +9,7 @@ import pytest
 
 from extractors import biomarkers
 from extractors.base import PageText
-from extractors.nlp import assign_assertions
+from extractors.nlp import assign_assertions, sections
 from oncoguide.domain import Assertion, BiomarkerResult, Finding
 from oncoguide.evaluation import expected_value
 
@@ -412,3 +412,135 @@ def test_a_named_variant_replaces_the_gene_level_positive() -> None:
 def test_recurrence_score_is_a_number_right_after_its_name(text: str, value: float | None) -> None:
     found = [f.biomarker for f in biomarkers.extract(PageText("doc", 1, text)) if f.biomarker]
     assert {b.value for b in found if b.marker == "Recurrence Score"} == ({value} if value else set())
+
+
+# --- text that describes a test, not this tumour's result -------------------------------------------
+
+# Phrasing of method, limitation, background, criteria and literature text, in the project's own words,
+# with the marker each names: none of them is a positive result.
+DESCRIBES_A_TEST: list[tuple[str, str]] = [
+    # A method, limitations or background section.
+    (
+        "Test performed: genotyping of 8 genes: AKT1, BRAF, EGFR, KRAS, NRAS and PIK3CA. Methodology. "
+        "The mutations are detected by amplification of the exons by PCR.",
+        "PIK3CA",
+    ),
+    ("METHODOLOGY: Exons of KRAS and NRAS are amplified by PCR and sequenced.", "NRAS"),
+    ("BACKGROUND: BRAF V600E mutation has been linked to a more aggressive course.", "BRAF"),
+    # The literature: frequencies, associations, what a variant is specific for.
+    ("Activating NRAS mutations can be found in 3% of colorectal cancer.", "NRAS"),
+    ("PIK3CA mutations (when present) have been reported to predict a poor prognosis.", "PIK3CA"),
+    ("Mutations in TP53 are rarely found in gliomas with 1p/19q loss.", "TP53"),
+    ("BRAF V600E mutation and RET/PTC rearrangements are overall specific for malignancy.", "BRAF"),
+    ("EGFR exon 19 deletions are present in about 10% of the Western population.", "EGFR"),
+    ("Recent studies have shown that PTEN as detected by immunostaining predicts response.", "PTEN"),
+    # Limits and conditions of the test, probes and signals, the test's own name.
+    ("Mutations in genes other than TP53 would not be identified by this assay.", "TP53"),
+    ("When a rearrangement involving ALK is present, the two fusion signals separate.", "ALK"),
+    ("Probe for the ALK gene at 2p23. When a rearrangement occurs, the signals split.", "ALK"),
+    (
+        "Three copies of ALK in 27% of cells. This gain of intact ALK fusion hybridization signals is "
+        "aneuploidy.",
+        "ALK",
+    ),
+    ("Analysis of EGFR mutation or gene amplification status may provide additional information.", "EGFR"),
+    ("Mutations in BRAF, NRAS, HRAS and RET/PTC1 and RET/PTC3 rearrangements.", "RET"),  # a gene list
+    # Criteria of a category.
+    (
+        "Interpretation guide: less than 2.0: no EGFR amplification; greater than 2.0: EGFR amplification.",
+        "EGFR",
+    ),
+    ("EGFR FISH positive: high polysomy, > 4 gene copies in > 40% of cells.", "EGFR"),
+    ("An EGFR to CEP7 ratio above 2.0 usually indicates EGFR amplification.", "EGFR"),
+    ("EGFR to CEP7 ratio 1.0. Samples are considered positive in brain if the ratio is 2.0 or more.", "EGFR"),
+    ("A tumour is classified as MSI-H if two or more of the five markers show instability.", "MSI"),
+    # A result word about something else: the next item, a margin, a list of stains, another lesion.
+    ("FISH: EGFR - POLYSOMY (68% of tumour cells).", "EGFR"),  # a list item, no EML4-ALK-like fusion
+    ("FISH results: polysomy 7/EGFR. -Positive for monosomy 10.", "EGFR"),
+    ("Immunostains Ki67. These showed diffuse positive reaction for chromogranin.", "Ki-67"),
+    ("Stains were performed using antibodies to GFAP, IDH1 (R132H), p53 and Ki67.", "IDH1"),
+    ("Specimen A: liver biopsy, APC. Re-resection of grossly positive liver margins.", "APC"),
+    ("Part A, APC. SENTINEL LYMPH NODE: METASTATIC CARCINOMA PRESENT.", "APC"),  # a part's label
+    ("Incidental meningothelial nodules; these are PR+.", "PR"),
+    # A stain of a protein that is lost when altered: "positive" means it is kept.
+    ("The tumour cells are positive for MLH1 (90% of tumour cells positive).", "MMR"),
+    ("PTEN - POSITIVE (3+ in 75% of tumour cells).", "PTEN"),
+    ("Low-level or absent expression of ER.", "ER"),
+    # Negatives and untested markers written the way OCR'd reports write them.
+    ("The FISH panel shows no evidence EGFR amplification.", "EGFR"),
+    ("BRAF:KIAA1549 gene fusion is not evident.", "BRAF"),
+    ("Ratio of EGFR/CEP7: 1.0. Amplification: NO.", "EGFR"),
+    ("MET (7q31): not ordered.", "MET"),
+    ("EGFR (7p12): abnormal, 93%, gain.", "EGFR"),  # a copy gain (polysomy) is no amplification
+]
+
+
+@pytest.mark.parametrize(("text", "marker"), DESCRIBES_A_TEST, ids=[text for text, _ in DESCRIBES_A_TEST])
+def test_no_positive_from_text_describing_a_test(text: str, marker: str) -> None:
+    assert POS not in results(text, marker)
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "alteration"),
+    [
+        # Results beside or after such text are still read.
+        ("EGFR - AMPLIFICATION (96% of tumour cells exhibit amplification).", "EGFR", "amplification"),
+        ("Ratio of EGFR/CEP7: 8.3. Amplification: YES.", "EGFR", "amplification"),
+        ("KRAS: positive for a codon 12 mutation (G12D).", "KRAS", "p.G12D"),
+        ("HER2: positive for overexpression (3+).", "HER2", None),
+        ("There is loss of PTEN expression in the tumour.", "PTEN", "loss"),
+        ("Immunoperoxidase stain for EGFR is positive.", "EGFR", None),
+        (
+            "METHOD: DNA was amplified by PCR.\n\nRESULT: EGFR exon 19 deletion detected.",
+            "EGFR",
+            "exon 19 deletion",
+        ),
+        ("Test performed: EGFR sequencing. Result: EGFR L858R detected.", "EGFR", "p.L858R"),
+        ("Loss of MLH1 and PMS2 expression.", "MMR", None),
+    ],
+)
+def test_results_beside_test_descriptions_are_read(text: str, marker: str, alteration: str | None) -> None:
+    found = [
+        (f.biomarker.alteration, f.biomarker.result) for f in facts(text) if f.biomarker.marker == marker
+    ]
+    assert (alteration, POS) in found
+
+
+def test_kept_and_lost_products_mean_what_the_marker_says() -> None:
+    assert one("Retained expression of PTEN was found.", "PTEN").result is NEG
+    assert one("Absent expression of ER in the tumour cells.", "ER").result is NEG
+    assert one("Mismatch repair proteins: no loss of expression.", "MMR").result is NEG
+
+
+# Words of method, criteria and literature text, written apart from the lexicon's own rules.
+_DESCRIBES_A_TEST = re.compile(
+    r"(?i)methodolog|test description|background|limitation|can be found in|have been (?:reported|described)"
+    r"|has been associated|occurs? in|hybridi[sz]ation signals|break apart probe|usually|if two or more"
+    r"|when an? |status may|considered positive|interpreted as positive if|greater than [\d.]+:"
+)
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+    right = min((i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0), default=len(text))
+    return text[left:right]
+
+
+def test_devset_positive_genes_are_read_from_results(devset: list[dict[str, Any]]) -> None:
+    """A positive gene, variant, fusion or amplification is never quoted from text describing a test."""
+    checked = 0
+    for record in devset:
+        text = record["text"]
+        quiet = [(s.start, s.end) for s in sections(text) if not s.results]
+        for finding in facts(text):
+            marker = finding.biomarker
+            if marker.result is not POS or marker.gene is None or marker.marker in ("ER", "PR", "HER2"):
+                continue
+            checked += 1
+            quote = finding.evidence[0]
+            assert not any(s <= quote.start < e for s, e in quiet), (record["id"], quote.quote)
+            assert not _DESCRIBES_A_TEST.search(_sentence_around(text, quote.start, quote.end)), (
+                record["id"],
+                quote.quote,
+            )
+    assert checked >= 10

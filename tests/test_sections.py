@@ -39,6 +39,10 @@ def test_data_files_lint_clean() -> None:
         ("COMMENT", "comment"),
         ("FROZEN SECTION DIAGNOSIS", "intraoperative"),
         ("Social History", "other"),
+        ("Methodology", "test_description"),
+        ("TEST DESCRIPTION", "test_description"),
+        ("BACKGROUND", "test_description"),
+        ("Results", "molecular_results"),
     ],
 )
 def test_header_categories(header: str, category: str) -> None:
@@ -108,6 +112,18 @@ def test_family_history_ends_at_a_blank_line_and_at_its_length_bound() -> None:
     long_text = "FAMILY HISTORY: " + "Relatives are well. " * 60 + "Consider chemotherapy."
     (family,) = sections(long_text)
     assert family.end < long_text.index("Consider")
+
+
+def test_test_descriptions_state_no_results_and_end_soon() -> None:
+    # A method section is silenced for biomarkers; the result after its blank line, its next label or
+    # its length bound is not.
+    text = "METHOD: DNA is amplified by PCR and sequenced.\n\nKRAS G12D detected."
+    (method,) = sections(text)
+    assert (method.category, method.results, method.end) == ("test_description", False, text.index("\n\n"))
+    text = "Disclaimer: " + "This test was developed by the laboratory. " * 20 + "EGFR L858R detected."
+    (disclaimer,) = sections(text)
+    assert disclaimer.end < text.index("EGFR")
+    assert all(s.results for s in sections("FINAL DIAGNOSIS: adenocarcinoma. COMMENT: see addendum."))
 
 
 def test_the_missed_header_trap_from_stack_notes() -> None:

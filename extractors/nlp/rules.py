@@ -46,6 +46,7 @@ class SectionData(_Strict):
     headers: list[str] = Field(min_length=1)
     bounded: bool = False
     max_chars: int | None = Field(default=None, gt=0)
+    results: bool = True  # false: it describes the test (method, limits, background), states no result
 
 
 class SectionRules(_Strict):
@@ -92,6 +93,9 @@ def lint() -> list[str]:
         return [*problems, f"sections.yaml: {error}"]
     headers: dict[str, str] = {}
     for section in sections:
+        if not section.results and not (section.bounded and section.max_chars):
+            # A section that silences results must end soon, or one missed header silences the report.
+            problems.append(f"sections.yaml: {section.category}: results false needs bounded and max_chars")
         for header in section.headers:
             key = header.upper()
             if key in headers:

@@ -19,8 +19,8 @@ from extractors.nlp.rules import section_rules
 
 OTHER = "other"
 _START = r"(?:^[ \t]*|(?<=[.;!?])[ \t]+)"
-# An ALL-CAPS label of any kind ("SOCIAL HX:", "TUMOR SIZE:"): ends a bounded section.
-_ANY_LABEL = re.compile(_START + r"(?P<title>[A-Z][A-Z0-9 /&()'-]{1,40}?)[ \t]*:", re.MULTILINE)
+# An ALL-CAPS label of any kind ("SOCIAL HX:", "TUMOR SIZE:", "ADDENDUM #3:"): ends a bounded section.
+_ANY_LABEL = re.compile(_START + r"(?P<title>[A-Z][A-Z0-9 /&()'#-]{1,40}?)[ \t]*:", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -30,6 +30,7 @@ class Section:
     category: str
     start: int  # offset of the header's first character
     end: int  # offset just after the section's last character
+    results: bool = True  # false: text describing a test (method, limitations, background)
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,14 @@ class _Kind:
     category: str
     bounded: bool
     max_chars: int | None
+    results: bool
 
 
 @cache
 def _headers() -> tuple[re.Pattern[str], dict[str, _Kind]]:
     kinds: dict[str, _Kind] = {}
     for section in section_rules().sections:
-        kind = _Kind(section.category, section.bounded, section.max_chars)
+        kind = _Kind(section.category, section.bounded, section.max_chars, section.results)
         for header in section.headers:
             kinds[_key(header)] = kind
     # Longest first so "FINAL DIAGNOSIS" wins over "DIAGNOSIS" at the same place.
@@ -79,12 +81,12 @@ def sections(text: str) -> list[Section]:
             end = min(end, body + kind.max_chars)
         if kind.bounded:
             end, label = _bound(text, body, end)
-            result.append(Section(title, kind.category, start, end))
+            result.append(Section(title, kind.category, start, end, kind.results))
             if label is not None:
                 next_start = found[i + 1][0] if i + 1 < len(found) else len(text)
                 result.append(Section(label.group("title"), OTHER, label.start("title"), next_start))
             continue
-        result.append(Section(title, kind.category, start, end))
+        result.append(Section(title, kind.category, start, end, kind.results))
     return result
 
 
