@@ -9,9 +9,12 @@ Stage groups are read after the word "stage", unless a false friend stands by ("
 
 Choosing (`select_stage`): pathologic over clinical, specific over general (T2a over T2), stated over
 derived. Values that disagree and that no rule settles are a conflict: no value, both shown. Where no
-group is stated, it is derived from the cancer's stage table (data/staging.yaml); the M category used
-for that is cM0 when no record documents distant spread, and the finding says so. M itself is never
-invented.
+category is stated, T comes from depth, extent, size, the number of tumours or a stated FIGO stage, N
+from node counts, and M1 from a record that documents metastasis at a site distant for the cancer
+("LIVER, BIOPSY: METASTATIC ADENOCARCINOMA"); M0 is never invented. Where no group is stated, it is
+derived from the cancer's stage table (data/staging.yaml), with cM0 where no record documents distant
+spread and the table allows that assumption for the categories, and the finding says so. A report of a
+recurrence gives no derived group.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ _TOKEN = (
 _DESCRIPTOR = r"(?:L[01]|V[012]|R[012]|Pn[01]|M\s?n/a)"
 # Between the tokens of a run: separators, descriptors, and a node count ("pN2 (5/30) M1").
 _RUN = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_TOKEN})"
+    rf"(?:(?<![A-Za-z0-9])|(?<=AJCC))(?:{_TOKEN})"  # "(AJCCpT2)": OCR glues the label to the category
     rf"(?:[\s,;/.:]{{0,3}}(?:\(\d+/\d+\)[\s,;.]{{0,3}})?(?:{_DESCRIPTOR}[\s,;/.:]{{0,3}})*(?:{_TOKEN}))*"
     rf"(?:[\s,;/.:]{{0,3}}{_DESCRIPTOR})*(?![A-Za-z0-9+])"
 )
@@ -85,7 +88,15 @@ _FIGO = re.compile(
     r"\bFIGO\W{0,3}(?:\(\d{4}\)\W{0,3})?(?P<group>IV|I{1,3}|[1-4])(?P<sub>[A-Ca-c][1-3]?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:\s*[x×X*]\s*\d{1,3}(?:\.\d{1,2})?){0,2}"
+# "2.4", "2.4 x 2.0 x 1.7", "1.8 by 1.5"
+_DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:(?:\s*[x×X*]\s*|\s+by\s+)\d{1,3}(?:\.\d{1,2})?){0,2}"
+# A sentence ends at a semicolon or a full stop, but not at a decimal point nor at a full stop before a
+# lower-case word: that is an OCR'd line break ("does not extend. into", "sinus fat without. infiltrative
+# borders"). A clause ends there too, or at a turn ("invades the renal vein, but the vein margin is free").
+_SENTENCE_END = re.compile(r";|\.(?!\d|\s+[a-z])")
+_CLAUSE_END = re.compile(rf"{_SENTENCE_END.pattern}|\b(?:but|however|although|whereas)\b")
+# A structure written as a form label: up to two more words, then a colon ("Perirenal adipose tissue: ...").
+_FORM_LABEL = re.compile(r"(?:[ \t/-]{1,3}\w+){0,2}?[^\w\n:]{0,3}:\s*")
 _MAX_SIZE_CM = 30.0  # larger "tumour sizes" are OCR errors or specimen sizes
 _ROMAN = {
     "0": "0",
@@ -125,6 +136,9 @@ class StageTable(_Model):
     # is grouped with cN0, as registries do; where they nearly always are (breast, colon), silence more
     # likely means the nodes are in another report, so no group is derived.
     n0_when_silent: bool = False
+    # N categories with which cM0 is assumed where no record documents distant spread: where distant spread
+    # at diagnosis is common with the others, a group from them needs M documented.
+    m0_when_silent_n: list[str] = Field(default_factory=lambda: ["any"])
     rows: list[StageRow] = Field(min_length=1)
 
 
@@ -204,6 +218,8 @@ class ExtentRule(_Model):
     applies_to: list[str] = Field(min_length=1)
     levels: list[ExtentLevel] = Field(min_length=1)  # shallow to deep
     measure: str = "depth of invasion"  # what the levels are, for the basis note
+    # Extensions whose main category the editions disagree on: asserted present, they leave T open.
+    blocked_by: list[str] = Field(default_factory=list)
 
 
 class TumourCountCues(_Model):
@@ -248,7 +264,31 @@ class StageToT(_Model):
     stages: dict[str, str] = Field(min_length=1)
 
 
-_Rule = TypeVar("_Rule", NodeCountBands, SizeRule, ExtentRule, FocalityRule, StageToT, StageTable)
+class TRefinement(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    t: str
+    max_cm: float = Field(gt=0)
+    refined: str
+
+
+class DistantSites(_Model):
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    sites: list[str] = Field(min_length=1)
+
+
+_Rule = TypeVar(
+    "_Rule",
+    NodeCountBands,
+    SizeRule,
+    ExtentRule,
+    FocalityRule,
+    StageToT,
+    TRefinement,
+    DistantSites,
+    StageTable,
+)
 
 
 class StagingData(_Model):
@@ -264,6 +304,7 @@ class StagingData(_Model):
     node_negative_after: str
     node_denial_words: list[str] = Field(min_length=1)
     node_examined_mention: str
+    node_involved_number: str
     number_words: dict[str, int]
     node_count_bands: list[NodeCountBands]
     tumour_size_patterns: list[str] = Field(min_length=1)
@@ -274,8 +315,10 @@ class StagingData(_Model):
     nodal_after: str
     extent_cue_after: str
     absent_after: str
+    label_value_present: str
     stated_free_after: str
     t_from_extent: list[ExtentRule]
+    t_refinements: list[TRefinement]
     uncertain_after: str
     tumour_count: TumourCountCues
     vascular_invasion: VascularInvasionCues
@@ -283,6 +326,9 @@ class StagingData(_Model):
     t_from_focality: list[FocalityRule]
     t_from_stage: list[StageToT]
     tables: list[StageTable]
+    distant_metastasis_patterns: list[str] = Field(min_length=1)
+    distant_sites: list[DistantSites]
+    recurrence_mention: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +345,7 @@ class _Compiled:
     node_negative_after: re.Pattern[str]
     node_denial: re.Pattern[str]
     node_examined: re.Pattern[str]
+    node_involved_number: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
     rule_depths: dict[str, tuple[re.Pattern[str], ...]]
@@ -307,6 +354,7 @@ class _Compiled:
     raised_by: dict[str, re.Pattern[str] | None]
     extensions: dict[str, tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]]
     absent_after: re.Pattern[str]
+    label_value_present: re.Pattern[str]
     extent_cue: re.Pattern[str]
     extent_cue_denied: re.Pattern[str]
     nodal_before: re.Pattern[str]
@@ -322,6 +370,9 @@ class _Compiled:
     vessel_absent_after: re.Pattern[str]
     focality_sizes: tuple[re.Pattern[str], ...]
     focality_raised_by: dict[str, re.Pattern[str]]
+    extent_blocked_by: dict[str, re.Pattern[str] | None]
+    distant: dict[str, tuple[re.Pattern[str], ...]]
+    recurrence: re.Pattern[str]
 
 
 def _any_of(patterns: Sequence[str]) -> str:
@@ -360,6 +411,7 @@ def _compiled() -> _Compiled:
         node_negative_after=re.compile(data.node_negative_after, re.IGNORECASE),
         node_denial=re.compile(rf"\b{_words(data.node_denial_words)}\b", re.IGNORECASE),
         node_examined=re.compile(data.node_examined_mention, re.IGNORECASE),
+        node_involved_number=re.compile(data.node_involved_number, re.IGNORECASE),
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
         ),
@@ -388,6 +440,7 @@ def _compiled() -> _Compiled:
         },
         stated_free_after=re.compile(data.stated_free_after, re.IGNORECASE),
         absent_after=re.compile(data.absent_after, re.IGNORECASE),
+        label_value_present=re.compile(data.label_value_present, re.IGNORECASE),
         extent_cue=re.compile(data.extent_cue, re.IGNORECASE),
         extent_cue_denied=re.compile(data.extent_cue_denied, re.IGNORECASE),
         nodal_before=re.compile(data.nodal_before, re.IGNORECASE),
@@ -400,6 +453,20 @@ def _compiled() -> _Compiled:
             )
             for rule in data.t_from_extent
         },
+        extent_blocked_by={
+            rule.name: re.compile(rf"\b{_words(rule.blocked_by)}\w*", re.IGNORECASE)
+            if rule.blocked_by
+            else None
+            for rule in data.t_from_extent
+        },
+        distant={
+            rule.name: tuple(
+                re.compile(pattern.replace("SITE", _words(rule.sites)), re.IGNORECASE)
+                for pattern in data.distant_metastasis_patterns
+            )
+            for rule in data.distant_sites
+        },
+        recurrence=re.compile(data.recurrence_mention, re.IGNORECASE),
         raised_by={
             rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
             if rule.raised_by
@@ -597,6 +664,8 @@ def select_stage(
                     or t_from_tumour_size(pages, cancer_code)
                     or t_from_focality(pages, cancer_code)
                 )
+            else:
+                selection.m = m_from_distant_metastasis(pages, cancer_code)
         if rivals:
             selection.conflicts[name] = rivals
     stated, rivals = _choose(by_kind[FindingKind.STAGE_GROUP])
@@ -604,13 +673,14 @@ def select_stage(
         selection.conflicts["stage_group"] = rivals
     if stated is not None or rivals:
         selection.stage_group = stated
-    elif cancer_code is not None:
+    elif cancer_code is not None and not _recurrence(pages):
         # cN0 only where the records say nothing of regional nodes: no count, no involved node.
         silent_on_nodes = "n" not in selection.conflicts and not any(
             _node_counts(page) or _uncounted_positive(page, []) for page in pages
         )
+        t = selection.t and refine_t_by_size(selection.t, pages, cancer_code)
         selection.stage_group = derive_stage_group(
-            cancer_code, selection.t, selection.n, selection.m, _edition(pages), assume_n0=silent_on_nodes
+            cancer_code, t, selection.n, selection.m, _edition(pages), assume_n0=silent_on_nodes
         )
     return selection
 
@@ -682,12 +752,15 @@ def _node_counts(page: PageText) -> list[_NodeCount]:
 
 def _uncounted_positive(page: PageText, counts: Sequence[_NodeCount]) -> bool:
     """A node mention with metastasis that no count covers ("carcinoma in one lymph node")."""
-    for match in _compiled().node_positive.finditer(page.text):
-        if _compiled().node_denial.search(page.text[max(0, match.start() - 40) : match.start() + 25]):
-            continue
-        if not any(c.involved and c.start - 60 <= match.start() <= c.end for c in counts):
-            return True
-    return False
+    compiled = _compiled()
+    mentions = [
+        match
+        for match in compiled.node_positive.finditer(page.text)
+        if not compiled.node_denial.search(page.text[max(0, match.start() - 40) : match.start() + 25])
+    ]
+    # A stated number of involved nodes holds even beside "free of tumor": the report contradicts itself.
+    mentions += compiled.node_involved_number.finditer(page.text)
+    return any(not any(c.involved and c.start - 60 <= m.start() <= c.end for c in counts) for m in mentions)
 
 
 def _uncounted_examined(page: PageText, counts: Sequence[_NodeCount]) -> bool:
@@ -900,8 +973,8 @@ def _t_with_extension(
 
 
 def _clause_end(text: str, end: int, reach: int = 40) -> int:
-    stop = re.search(r"[.;]\s", text[end : end + reach])
-    return end + stop.start() if stop else min(len(text), end + reach)
+    stop = _SENTENCE_END.search(text, end)
+    return min(stop.start() if stop else len(text), end + reach)
 
 
 def _t_rank(t: str) -> int:
@@ -950,26 +1023,40 @@ def _derived_t(value: str, note: str, evidence: list[Evidence], confidence: floa
     )
 
 
+def refine_t_by_size(t: Finding, pages: Sequence[PageText], cancer_code: str) -> Finding:
+    """A stated T made finer by the tumour's largest size, where the editions agree on the finer category
+    (lung pT2 of at most 4 cm is T2a); otherwise T itself. Used to choose the stage group only."""
+    compiled = _compiled()
+    rule = _rule_for(compiled.data.t_refinements, cancer_code)
+    if rule is None or t.value != rule.t:
+        return t
+    size = _largest(pages, compiled.tumour_sizes)
+    if size is None or size.cm > rule.max_cm:
+        return t
+    return t.model_copy(
+        update={
+            "value": rule.refined,
+            "display": f"{t.display} ({rule.refined} by a tumour size of {size.quote})",
+            "evidence": [*t.evidence, size.evidence],
+        }
+    )
+
+
 def t_from_extent(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
     """T from the deepest layer the tumour is said to reach, for cancers whose T is depth of invasion."""
     compiled = _compiled()
     rule = _rule_for(compiled.data.t_from_extent, cancer_code)
     if rule is None:
         return None
+    blocked_by = compiled.extent_blocked_by[rule.name]
+    if blocked_by is not None and any(_raised(page, blocked_by) for page in pages):
+        return None
     deepest: tuple[int, PageText, int, int] | None = None
     for page in pages:
         for depth, pattern in enumerate(compiled.extent_levels[rule.name]):
             if deepest is not None and depth <= deepest[0]:
                 continue
-            spans = [
-                match.span()
-                for match in pattern.finditer(page.text)
-                if _cued(page.text, match.start(), match.end()) and not _absent_after(page.text, match.end())
-            ]
-            statuses = assign_assertions(page.text, spans)
-            present = [
-                span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT
-            ]
+            present = _present_spans(page, pattern)
             if present:
                 deepest = (depth, page, *present[0])
     if deepest is None:
@@ -1112,44 +1199,86 @@ def _vessels(pages: Sequence[PageText]) -> tuple[Vessels, _Span | None]:
     return "unknown", None
 
 
+def m_from_distant_metastasis(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """M1 where a record documents metastasis to a site that is distant for the cancer: a specimen of that
+    site with metastatic carcinoma, or metastases named at that site. Only present assertions count."""
+    compiled = _compiled()
+    rule = _rule_for(compiled.data.distant_sites, cancer_code)
+    if rule is None:
+        return None
+    for page in pages:
+        matches = [match for pattern in compiled.distant[rule.name] for match in pattern.finditer(page.text)]
+        statuses = assign_assertions(page.text, [match.span() for match in matches])
+        for match, status in zip(matches, statuses, strict=True):
+            if status is Assertion.PRESENT:
+                return Finding(
+                    kind=FindingKind.M,
+                    value="M1",
+                    display="M1",
+                    system="TNM",
+                    basis=Basis.DERIVED,
+                    basis_note="derived from distant metastasis documented at the "
+                    f"{match.group('site').lower()} ({rule.name}: a distant site)",
+                    evidence=[page.evidence(*match.span())],
+                    confidence=0.8,
+                )
+    return None
+
+
+def _recurrence(pages: Sequence[PageText]) -> bool:
+    """Some record describes a recurrent tumour (asserted present, not "to rule out recurrent carcinoma")."""
+    pattern = _compiled().recurrence
+    for page in pages:
+        spans = [match.span() for match in pattern.finditer(page.text)]
+        if any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans)):
+            return True
+    return False
+
+
 def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
     return bool(_present_spans(page, pattern))
 
 
 def _present_spans(page: PageText, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Mentions of a structure that an extent cue says the tumour reaches, asserted present."""
-    compiled = _compiled()
+    """Where the page says the tumour reaches a structure of the pattern: after an extent cue ("extends into
+    the perirenal fat") or before one ("perinephric fat invasion: present"), not free, not negated."""
     spans = [
         match.span()
         for match in pattern.finditer(page.text)
-        if (
-            _cued(page.text, match.start(), match.end())
-            or compiled.extent_cue_after.search(page.text[match.end() : match.end() + 30])
-        )
-        and not _absent_after(page.text, match.end())
+        if _cued(page.text, match.start(), match.end()) and not _absent_after(page.text, match.end())
     ]
     statuses = assign_assertions(page.text, spans)
     return [span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT]
 
 
 def _cued(text: str, start: int, end: int) -> bool:
-    """An extent cue leads to the structure at `start`:`end` ("invades into the perirenal fat"), the nearest
-    one is not denied ("does not extend. into the thyroid lobe": OCR'd full stops cut the sentence that
-    the assertion tools read), and neither speaks of lymph nodes ("extranodal extension into the adjacent
-    soft tissues", "pericolic lymph nodes"): a node's spread is N, not the primary tumour's T."""
+    """An extent cue says that the tumour reaches the structure at `start`:`end`: the nearest one before it
+    ("invades into the perirenal fat"), which does not speak of lymph nodes ("extranodal extension into the
+    adjacent soft tissues", "pericolic lymph nodes": a node's spread is N, not the primary tumour's T), or
+    one just after it ("renal sinus invasion: present"). A denial just before that cue or before the
+    structure takes it back ("does not extend. into", "No. renal vein invasion", "no invasion of the renal
+    sinus or renal vein": OCR'd full stops cut the sentence that the assertion tools read), and so do words
+    that only place a section beside the structure ("tumor in relation to perirenal fat")."""
     compiled = _compiled()
+    sentence = max(0, start - 60)
+    for stop in _SENTENCE_END.finditer(text, sentence):  # no endpos: a full stop's lookahead reads on
+        if stop.start() >= start:
+            break
+        sentence = stop.end()
     nearest = None
-    cue = compiled.extent_cue.search(text, max(0, start - 60), start)
+    cue = compiled.extent_cue.search(text, sentence, start)
     while cue is not None:
         nearest = cue
         cue = compiled.extent_cue.search(text, cue.start() + 1, start)
-    return (
+    before = (
         nearest is not None
-        and not compiled.extent_cue_denied.search(text, max(0, nearest.start() - 25), nearest.start())
+        and not compiled.extent_cue_denied.search(text, max(0, nearest.start() - 40), nearest.start())
         and not compiled.nodal_before.search(text, max(0, nearest.start() - 30), start)
         and not compiled.nodal_after.match(text, end)
     )
+    after = compiled.extent_cue_after.search(text[end : end + 30]) is not None
+    return (before or after) and not compiled.extent_cue_denied.search(text, max(0, start - 40), start)
 
 
 def _stated_free(page: PageText, names: re.Pattern[str]) -> bool:
@@ -1164,10 +1293,15 @@ def _stated_free(page: PageText, names: re.Pattern[str]) -> bool:
 
 
 def _absent_after(text: str, end: int) -> bool:
-    """The rest of the clause says the structure is free or unreported ("the renal vein and artery are
-    free of tumour", "Venous invasion: not specified"), or a form label stands with no value."""
-    clause = re.split(r"[.;]|\b(?:but|however|although|whereas)\b", text[end : end + 80], maxsplit=1)[0]
-    return _compiled().absent_after.search(clause) is not None
+    """The structure is a form label whose value does not say that the tumour involves it ("Perirenal
+    adipose tissue: grossly negative", "Venous invasion: not specified", a label with no value), or the
+    rest of the clause says it is free or unreported ("the renal vein and artery are free of tumour")."""
+    compiled = _compiled()
+    label = _FORM_LABEL.match(text, end)
+    if label is not None and not compiled.label_value_present.match(text, label.end()):
+        return True
+    clause = _CLAUSE_END.split(text[end : end + 80], maxsplit=1)[0]
+    return compiled.absent_after.search(clause) is not None
 
 
 def _edition(pages: Sequence[PageText]) -> int | None:
@@ -1260,6 +1394,11 @@ def derive_stage_group(
     mains = {_main(g) for g in groups}
     if len(mains) > 1:
         return None
+    n_value = "N0" if n_assumed else n.value if n else "N"
+    if m is None and not any(_matches(e, n_value) for e in table.m0_when_silent_n):
+        with_m1 = _groups(table, t_value, n_value, "M1", edition)  # the group must not depend on M
+        if not with_m1 or {_main(g) for g in with_m1} != mains:
+            return None
     value = groups.pop() if len(groups) == 1 else mains.pop()
     categories = " ".join(f.display for f in used)
     assumed = "; cN0 assumed because no regional lymph node was examined or reported" if n_assumed else ""
@@ -1299,12 +1438,19 @@ def lint() -> list[str]:
             for group in (row.group, row.ajcc7 or row.group):
                 if not _STAGE.fullmatch(f"stage {group}"):
                     problems.append(f"staging.yaml: table {table.name}: bad group {group}")
+        problems.extend(
+            f"staging.yaml: table {table.name}: bad N category {entry} in m0_when_silent_n"
+            for entry in table.m0_when_silent_n
+            if entry != "any" and not re.fullmatch(patterns["N"], entry)
+        )
     for rule in [
         *compiled.data.node_count_bands,
         *compiled.data.t_from_size,
         *compiled.data.t_from_extent,
         *compiled.data.t_from_focality,
         *compiled.data.t_from_stage,
+        *compiled.data.distant_sites,
+        *compiled.data.t_refinements,
     ]:
         problems.extend(
             f"staging.yaml: {rule.name}: unknown OncoTree code {code}"
@@ -1339,5 +1485,20 @@ def lint() -> list[str]:
         for rule in compiled.data.t_from_stage
         for stage in rule.stages
         if not _STAGE.fullmatch(f"stage {stage}")
+    )
+    for refinement in compiled.data.t_refinements:
+        if not (
+            re.fullmatch(patterns["T"], refinement.t)
+            and re.fullmatch(patterns["T"], refinement.refined)
+            and refinement.refined.startswith(refinement.t)
+            and refinement.refined != refinement.t
+        ):
+            problems.append(
+                f"staging.yaml: t_refinements {refinement.name}: bad refinement {refinement.refined}"
+            )
+    problems.extend(
+        f"staging.yaml: distant_metastasis_patterns: {pattern!r} needs a (?P<site>SITE) group"
+        for pattern in compiled.data.distant_metastasis_patterns
+        if "(?P<site>SITE)" not in pattern
     )
     return problems

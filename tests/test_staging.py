@@ -168,8 +168,9 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.958 (coverage 0.81), N 0.967 (0.76), M 1.00, stage group 0.90 (0.63)."""
-    floors = {"t": (0.95, 0.79), "n": (0.95, 0.74), "m": (0.95, 0.0), "stage_group": (0.88, 0.61)}
+    """Precision first. Measured: T 0.957 (coverage 0.84), N 0.967 (0.76), M 1.00 (0.05), stage group 0.936
+    (0.61)."""
+    floors = {"t": (0.95, 0.82), "n": (0.95, 0.74), "m": (0.95, 0.04), "stage_group": (0.92, 0.59)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
         predicted = predict_report(record["text"], record["id"]).fields
@@ -239,7 +240,7 @@ def test_lymph_nodes_no_tumor_is_not_n0_by_letters() -> None:
         ),
         ("Tumor measures 3.0 cm. Visceral pleural invasion: present.", "LUAD", None),
         ("Tumor measures 6.0 cm in greatest dimension.", "LUAD", None),  # T2 (7th) or T3 (8th)
-        ("Tumor measures 5.0 cm. The tumor extends into the perirenal fat.", "CCRCC", None),
+        ("Tumor measures 5.0 cm. The tumor extends into the perirenal fat.", "CCRCC", "T3"),
         ("Tumor measures 5.0 cm. No extension into the perinephric fat.", "CCRCC", "T1b"),
         ("Extent of invasion: muscularis propria.", "STAD", "T2"),
         ("The carcinoma invades through the muscularis propria into pericolonic fat.", "COAD", "T3"),
@@ -303,11 +304,11 @@ def test_n_from_synoptic_counts(text: str, code: str, n: str | None) -> None:
         ("Tumor measures 3.2 cm. The renal vein and ureter are free of tumor.", "CCRCC", "T1a"),
         ("Tumor size: 3 cm. Venous invasion: not specified.", "CCRCC", "T1a"),
         ("Tumor size: 3.0 cm. Sections of uninvolved kidney and perinephric fat.", "CCRCC", "T1a"),
-        ("Tumor size: 6 cm. The tumor extends through the renal capsule.", "CCRCC", None),
+        ("Tumor size: 6 cm. The tumor extends through the renal capsule.", "CCRCC", "T3"),
         (
             "The tumor invades the renal vein, but the vein margin is free of tumor. Tumor size: 3 cm.",
             "CCRCC",
-            None,
+            "T3",
         ),
         ("Maximum dimension invasive component: 42 mm.", "IDC", "T2"),
         ("Breslow thickness: 2.5 mm. Ulceration: present.", "SKCM", "T3"),
@@ -659,6 +660,101 @@ def test_uveal_melanoma_t_from_basal_diameter_and_thickness(text: str, t: str | 
 
 
 @pytest.mark.parametrize(
+    ("text", "code", "m"),
+    [
+        ("B. LIVER, BIOPSY: - METASTATIC ADENOCARCINOMA CONSISTENT WITH THE COLONIC PRIMARY.", "COAD", "M1"),
+        ("A. Peritoneal implant, biopsy: - positive for adenocarcinoma.", "COAD", "M1"),
+        ("This concerns 1) liver metastases of an adenocarcinoma of the colon.", "READ", "M1"),
+        ("Adrenal gland, adrenalectomy: metastatic carcinoma involving the adrenal gland.", "CCRCC", "M1"),
+        ("Liver, wedge biopsy: no evidence of metastatic carcinoma.", "COAD", None),
+        ("No liver metastases were seen at surgery.", "COAD", None),
+        ("Renal mass, most likely with brain metastasis; rule out metastatic disease.", "CCRCC", None),
+        ("Omentum: metastatic high-grade serous carcinoma.", "HGSOC", None),  # peritoneal spread is T3 there
+        ("Metastatic carcinoma in 2 of 12 lymph nodes.", "COAD", None),  # regional nodes are N
+        ("Lymph node (hepatic artery), excision: metastatic adenocarcinoma (1/1).", "PAAD", None),
+        ("Lung lymph nodes, hilar: metastatic carcinoma (1/3).", "IDC", None),
+    ],
+)
+def test_m1_only_from_documented_distant_metastasis(text: str, code: str, m: str | None) -> None:
+    chosen = _select(text, code).m
+    assert (chosen.value if chosen else None) == m
+    if chosen is not None:
+        assert chosen.basis is Basis.DERIVED and "distant metastasis" in (chosen.basis_note or "")
+
+
+def test_documented_metastasis_makes_stage_iv() -> None:
+    text = "Colon, resection: adenocarcinoma, pT3 pN1 (2/14). Liver, biopsy: metastatic adenocarcinoma."
+    group = _select(text, "COAD").stage_group
+    assert group is not None and group.value == "IV" and "cM0 assumed" not in (group.basis_note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "group"),
+    [
+        ("Pathologic stage: pT3 pN0 (0/14).", "COAD", "IIA"),
+        ("Pathologic stage: pT3 pN1 (2/14).", "COAD", None),  # node-positive: III or IV, M decides
+        ("Pathologic stage: pT3 pN1 (2/14) M1.", "COAD", "IV"),
+        ("AJCC: pT1b NX MX.", "CCRCC", "I"),
+        ("AJCC: pT3a NX MX.", "CCRCC", None),  # nodes and spread unreported
+        ("AJCC: pT3a pN0 MX.", "CCRCC", "III"),
+        ("AJCC: pT4 NX MX.", "CCRCC", "IV"),  # stage IV whatever M is
+    ],
+)
+def test_no_cm0_where_distant_spread_is_common(text: str, code: str, group: str | None) -> None:
+    chosen = _select(text, code).stage_group
+    assert (chosen.value if chosen else None) == group
+
+
+def test_a_recurrence_gives_no_derived_group() -> None:
+    text = "Recurrent adenocarcinoma of the rectum, pT3 pN0 (0/4)."
+    selection = _select(text, "READ")
+    assert selection.t is not None and selection.stage_group is None
+
+
+def test_a_stated_number_of_involved_nodes_is_not_silence() -> None:
+    text = "Lymph Nodes: Free of tumor. Number of metastatic nodes: 2. Staging: pT1, limited to the kidney."
+    selection = _select(text, "CCRCC")
+    assert selection.n is None and selection.stage_group is None
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "group"),
+    [("3.5 cm", "IB", "I"), ("4.5 cm", None, None)],
+)
+def test_lung_t2_refined_by_size_for_the_group(text: str, size: str | None, group: str | None) -> None:
+    chosen = _select(f"Tumor size: {text}. Visceral pleural invasion present. pT2 pN0.", "LUAD").stage_group
+    assert (chosen.value if chosen else None) == size
+    if chosen is not None:
+        assert "T2a by a tumour size" in (chosen.basis_note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "t"),
+    [
+        ("Tumor size: 3 cm. The tumor extends into the adrenal gland.", "CCRCC", None),  # T3a 6th, T4 7th
+        ("Tumor size: 8 cm. It invades through Gerota's fascia into the perinephric fat.", "CCRCC", None),
+        ("Size: 8 cm. Extends through the renal capsule, confined within Gerota's fascia.", "CCRCC", "T3"),
+        ("Tumor size: 3.0 cm. Perirenal adipose tissue: grossly negative.", "CCRCC", "T1"),
+        ("Tumor size: 3.0 cm. Perinephric fat invasion: present.", "CCRCC", "T3"),
+        ("Tumor size: 4.5 cm. No. invasion of the renal sinus or renal vein is identified.", "CCRCC", "T1"),
+        ("Tumor size: 4.5 cm. It bulges into the sinus fat without. infiltrative borders.", "CCRCC", "T1"),
+        ("Sections of tumor in relation to perirenal fat. Tumor size: 3 cm.", "CCRCC", "T1"),
+        ("Tumor extent: Serosa (visceral peritoneum). Invasion into perigastric fat.", "STAD", None),
+        ("Tumor invading right seminal vesicle.", "PRAD", "T3"),
+        ("Seminal vesicles: no tumor present. Tumor invades the bladder neck.", "PRAD", None),
+        ("Ductal adenocarcinoma (2.8 cm), confined to the pancreas.", "PAAD", "T2"),
+        ("Ductal adenocarcinoma, 5.0 cm.", "PAAD", None),  # T2 in the 7th edition, T3 in the 8th
+        ("Ductal adenocarcinoma, 3.0 cm, invading peripancreatic soft tissue.", "PAAD", None),
+    ],
+)
+def test_kidney_prostate_and_pancreas_t_rules(text: str, code: str, t: str | None) -> None:
+    chosen = _select(text, code).t
+    assert (chosen.value[:2] if chosen else None) == t
+    if chosen is not None:
+        assert chosen.basis is Basis.DERIVED and (chosen.basis_note or "").startswith("derived from")
+
+
+@pytest.mark.parametrize(
     ("text", "code", "t"),
     [
         ("Comments: 7.0 mm deep, IV level by Clark.", "SKCM", "T4"),
@@ -666,6 +762,11 @@ def test_uveal_melanoma_t_from_basal_diameter_and_thickness(text: str, t: str | 
         ("Tumor size: 5 cm. The tumor does not extend. into the perinephric fat.", "CCRCC", "T1b"),
         ("Sections labeled RP1 through RP4 - right perinephric fat. Tumor size: 3 cm.", "CCRCC", "T1a"),
         ("Metastatic adenocarcinoma involving pericolic lymph nodes (2/14).", "COAD", None),
+        ("Tumor size: 3 cm. No. renal vein invasion is identified.", "CCRCC", "T1a"),
+        ("Tumor size: 3 cm. Renal vein invasion?: No.", "CCRCC", "T1a"),
+        ("Deepest extension of mass in relationship to perinephric fat. Tumor size: 3 cm.", "CCRCC", "T1a"),
+        # an OCR'd full stop just before the structure does not end the sentence
+        ("Carcinoma infiltrates the temporomandibular joint,. mandibular ramus and palate.", "OCSC", "T4a"),
     ],
 )
 def test_more_forms_of_size_and_denied_extension(text: str, code: str, t: str | None) -> None:
@@ -724,3 +825,73 @@ def test_new_t_rules_are_right_where_they_fire_on_the_dev_set(devset: list[dict[
                 fired += 1
                 right += main_category("t", found.value) == main_category("t", label)
     assert fired >= 10 and right / fired >= 0.9, (fired, right)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "t"),
+    [
+        ("Tumor Size: Greatest diameter is 3.5 cm.", "CCRCC", "T1a"),
+        ("THE GREATEST DIAMETER OF THE NEOPLASM IS 8.5 CM.", "CCRCC", "T2a"),
+        ("Lobectomy: infiltrating adenocarcinoma (5 cm), not involving the pleura.", "LUAD", "T2"),
+        ("Malignancy is 1.6 cm in greatest dimension.", "LUAD", "T1"),
+        ("There is a firm mass measuring 1.8 by 1.5 by 1.1 cm.", "IDC", "T1c"),
+        ("There is a 3.9 x 3.5 x 3.2 cm rubbery tan-white tumor mass.", "IDC", "T2"),
+    ],
+)
+def test_size_phrasings(text: str, code: str, t: str) -> None:
+    chosen = _select(text, code).t
+    assert chosen is not None and chosen.value == t
+
+
+def test_ajcc_glued_to_the_category() -> None:
+    assert read("forming a 2.3 cm mass (AJCCpT2). [AJCCpT2bNO 7th edition]")["t"] == ["pT2", "pT2b"]
+
+
+# A code of each TCGA project's cancer, to run one rule on the dev set's texts without the whole pipeline.
+_PROJECT_CODES = {
+    "COAD": "COAD",
+    "READ": "READ",
+    "STAD": "STAD",
+    "PAAD": "PAAD",
+    "ESCA": "ESCA",
+    "BRCA": "IDC",
+    "KIRC": "CCRCC",
+    "KIRP": "PRCC",
+    "KICH": "CHRCC",
+    "LUAD": "LUAD",
+    "LUSC": "LUSC",
+    "BLCA": "BLCA",
+    "PRAD": "PRAD",
+}
+
+
+def _rule_on_the_dev_set(devset: list[dict[str, Any]], field: str, rule: Any) -> tuple[int, int, int]:
+    """How often a rule fires on the dev set's texts, how many of those are labeled, how many agree."""
+    fires = labeled = right = 0
+    for record in devset:
+        code = _PROJECT_CODES.get(record["labels"].get("tcga_project", ""))
+        found = code and rule([PageText(record["id"], 1, record["text"])], code)
+        if not found:
+            continue
+        fires += 1
+        label = expected_value(field, record)
+        if label is not None:
+            labeled += 1
+            right += main_category(field, found.value) == label
+    return fires, labeled, right
+
+
+@pytest.mark.devset
+def test_m1_from_documented_metastasis_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """Measured: fires on 6 reports, each labeled M1."""
+    fires, labeled, right = _rule_on_the_dev_set(devset, "m", staging.m_from_distant_metastasis)
+    assert fires >= 5 and right == labeled, (fires, labeled, right)
+
+
+@pytest.mark.devset
+def test_t_from_extent_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """Measured where it fires, stated T or not: kidney 15/17 (both misses are reports calling sinus or
+    perirenal fat invaded that the registry labels T2), prostate 23/25, colorectal 22/24, stomach 16/19,
+    esophagus 8/9."""
+    fires, labeled, right = _rule_on_the_dev_set(devset, "t", staging.t_from_extent)
+    assert fires >= 80 and right / labeled >= 0.85, (fires, labeled, right)
