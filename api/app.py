@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import cases, health, metrics, problems
+from api.changes import CaseChanges
 from api.deps import Services
 from oncoguide.storage.files import FileStore
 from oncoguide.storage.settings import Settings
@@ -27,27 +28,45 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         configure_logging()
     app = FastAPI(title="OncoGuide", version="0.1.0", description=DESCRIPTION)
     app.state.services = Services(
-        settings=settings, store=FileStore.from_settings(settings), enqueuer=Enqueuer(make_celery(settings))
+        settings=settings,
+        store=FileStore.from_settings(settings),
+        enqueuer=Enqueuer(make_celery(settings)),
+        changes=CaseChanges(settings.database),
     )
     problems.install(app)
     app.include_router(health.router)
     app.include_router(cases.router)
     metrics.install(app, settings)
-    app.middleware("http")(_access_log)
+    app.add_middleware(_AccessLog)
     return app
 
 
-async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """One line per request: method, route template, status, duration; no query string or body."""
-    started = time.monotonic()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    log(
-        logger,
-        "http.request",
-        method=request.method,
-        route=getattr(route, "path", "unmatched"),
-        status=response.status_code,
-        ms=round((time.monotonic() - started) * 1000, 1),
-    )
-    return response
+class _AccessLog:
+    """One line per request: method, route template, status, duration; no query string or body. Plain
+    ASGI: Starlette's BaseHTTPMiddleware runs every request through an extra task and streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status = 0
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+        log(
+            logger,
+            "http.request",
+            method=scope["method"],
+            route=getattr(scope.get("route"), "path", "unmatched"),
+            status=status,
+            ms=round((time.monotonic() - started) * 1000, 1),
+        )

@@ -29,11 +29,11 @@ class Caller:
     embedded: bool = False  # no keys configured: nobody is authenticated, so roles cannot be told apart
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     x_api_key: Annotated[str | None, Header(description="the caller's API key (unless embedded)")] = None,
 ) -> Caller:
-    settings = services(request).settings
+    settings = (await services(request)).settings
     owners, navigators = settings.owners_by_key(), settings.navigators_by_key()
     if not owners and not navigators:
         return Caller(settings.default_owner, Role.OWNER, embedded=True)
@@ -46,14 +46,14 @@ def current_caller(
     )
 
 
-def current_owner(caller: Annotated[Caller, Depends(current_caller)]) -> str:
+async def current_owner(caller: Annotated[Caller, Depends(current_caller)]) -> str:
     """Uploads, re-runs and deletion are the owner's alone; navigators only read and release."""
     if caller.role is not Role.OWNER:
         raise Problem(403, "owner_only", "Owner only", "only the case's owner can change its documents")
     return caller.id
 
 
-def current_navigator(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+async def current_navigator(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     # On one machine with no keys the local user is also the reviewer; with keys, only a navigator.
     if caller.role is Role.NAVIGATOR or caller.embedded:
         return caller

@@ -3,7 +3,6 @@ uploads are stored and enqueued, results are read back from the database."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from enum import StrEnum
@@ -12,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,7 +83,6 @@ def create_case(owner: Owner, svc: Svc, response: Response, body: NewCase | None
 
 
 MAX_WAIT = 30.0  # seconds a status request may be held open
-WAIT_CHECK = 0.25  # seconds between a held request's checks of the case (one small query)
 FINISHED = frozenset({CaseStatus.READY_FOR_REVIEW, CaseStatus.RELEASED, CaseStatus.FAILED})
 
 
@@ -104,18 +102,21 @@ async def get_case(
     ] = 0,
 ) -> CaseOut:
     url = svc.settings.database
-    found = await run_in_threadpool(_status, url, case_id, caller)
-    if wait > 0 and found not in FINISHED:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            await asyncio.sleep(min(WAIT_CHECK, max(0.0, deadline - time.monotonic())))
-            if await run_in_threadpool(_status, url, case_id, caller) != found:
-                break
+    if wait > 0:
+        # Watching before the first look: a change between the look and the watch is not missed.
+        with svc.changes.watch(case_id) as waiter:
+            found = await run_in_threadpool(_status, url, case_id, caller)
+            deadline = time.monotonic() + wait
+            while found not in FINISHED and (left := deadline - time.monotonic()) > 0:
+                await waiter.wait(min(left, svc.changes.interval()))
+                changed = await run_in_threadpool(_read_status_unless, url, case_id, caller, found)
+                if changed is not None:
+                    return changed
     return await run_in_threadpool(_read_status, url, case_id, caller)
 
 
 def _status(url: str, case_id: str, caller: Caller) -> CaseStatus:
-    """The case's status in one small query (a held request asks often)."""
+    """The case's status in one small query."""
     with session_scope(url) as db:
         rows = db.execute(
             select(Case.stage, Case.owner_id, Document.status)
@@ -130,13 +131,24 @@ def _status(url: str, case_id: str, caller: Caller) -> CaseStatus:
 def _read_status(url: str, case_id: str, caller: Caller) -> CaseOut:
     with session_scope(url) as db:
         case = _readable(db, case_id, caller)
+        return _seen(db, case, caller, status_of(case))
+
+
+def _read_status_unless(url: str, case_id: str, caller: Caller, unless: CaseStatus) -> CaseOut | None:
+    """The case as the caller sees it, or None while its status is still `unless` (a woken waiter)."""
+    with session_scope(url) as db:
+        case = _readable(db, case_id, caller)
         status = status_of(case)
-        # The status holds no record content (states, counts, file names the caller sent), and clients
-        # poll it: a read is audited once for each caller, run and status, so the log shows who saw
-        # which state of the case without a row per poll. Profile and guidance reads are all audited.
-        if state.last_read(db, case.id, caller.id) != (case.run, status):
-            _audit_read(db, case, caller, "case.read", status=status)
-        return CaseOut.of(case)
+        return None if status == unless else _seen(db, case, caller, status)
+
+
+def _seen(db: Session, case: Case, caller: Caller, status: CaseStatus) -> CaseOut:
+    # The status holds no record content (states, counts, file names the caller sent), and clients
+    # poll it: a read is audited once for each caller, run and status, so the log shows who saw
+    # which state of the case without a row per poll. Profile and guidance reads are all audited.
+    if state.last_read(db, case.id, caller.id) != (case.run, status):
+        _audit_read(db, case, caller, "case.read", status=status)
+    return CaseOut.of(case)
 
 
 @router.post(
@@ -211,30 +223,32 @@ def _ready(case: Case) -> Case:
     return case
 
 
-def _analysis(db: Session, case: Case) -> Analysis:
-    analysis = state.case_analysis(db, _ready(case))
+def _analysis(case: Case) -> Analysis:
+    analysis = state.stored_analysis(_ready(case))
     if analysis is None:
         raise _not_ready(case)
     return analysis
 
 
-def _part(db: Session, case: Case, name: str) -> Any:
-    """One part of the stored analysis (its profile or guidance), read alone from inside the JSON."""
-    raw = db.scalar(select(Case.analysis[name]).where(Case.id == _ready(case).id))
+def _part(db: Session, case: Case, name: str) -> Response:
+    """One part of the stored analysis (its profile or guidance), read alone from inside the column and
+    sent as the JSON text the worker stored: not parsed, validated and encoded again on each read."""
+    raw = db.scalar(select(cast(Case.analysis[name], Text)).where(Case.id == _ready(case).id))
     if raw is None:
         raise _not_ready(case)
-    return raw
+    return Response(raw, media_type="application/json")
 
 
 @router.get(
     "/{case_id}/profile",
     summary="The reconciled profile, each value with the findings and evidence behind it",
+    response_model=PatientProfile,
     responses={**NOT_FOUND, **NOT_READY},
 )
-def get_profile(case_id: str, caller: Reader, svc: Svc) -> PatientProfile:
+def get_profile(case_id: str, caller: Reader, svc: Svc) -> Response:
     with session_scope(svc.settings.database) as db:
         case = _readable(db, case_id, caller)
-        profile = PatientProfile.model_validate(_part(db, case, "profile"))
+        profile = _part(db, case, "profile")
         _audit_read(db, case, caller, "profile.read")
     return profile
 
@@ -271,14 +285,14 @@ def get_guidance(
     svc: Svc,
     request: Request,
     format: Annotated[GuidanceFormat | None, Query(description="overrides the Accept header")] = None,
-) -> Guidance | Response:
+) -> Response:
     chosen = _negotiate(format, request.headers.get("accept", ""))
     with session_scope(svc.settings.database) as db:
         case = _readable(db, case_id, caller)
         as_json = chosen is GuidanceFormat.JSON
-        answer = Guidance.model_validate(_part(db, case, "guidance")) if as_json else _analysis(db, case)
+        answer = _part(db, case, "guidance") if as_json else _analysis(case)
         _audit_read(db, case, caller, "guidance.read", format=chosen)
-    if isinstance(answer, Guidance):
+    if isinstance(answer, Response):
         return answer
     if chosen is GuidanceFormat.HTML:
         return HTMLResponse(render_html(answer))

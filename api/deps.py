@@ -1,4 +1,4 @@
-"""What the routes share: the settings, the file store and the enqueuer.
+"""What the routes share: the settings, the file store, the enqueuer and the case-change listener.
 
 Routes open their transaction inside their own body (`session_scope`), never as a yield-dependency: a
 dependency's teardown waits for a free threadpool thread, and under load every thread can be waiting
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from api.changes import CaseChanges
 from oncoguide.storage.files import FileStore
 from oncoguide.storage.settings import Settings
 from workers.enqueue import Enqueuer
@@ -21,7 +22,10 @@ class Services:
     settings: Settings
     store: FileStore
     enqueuer: Enqueuer
+    changes: CaseChanges
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # Dependencies are `async def` although they never wait: FastAPI runs a plain `def` dependency in its
+    # threadpool, a thread hop per dependency and request for a dictionary lookup.
     return request.app.state.services

@@ -154,4 +154,7 @@ def status_from(stage: str, statuses: set[str]) -> CaseStatus:
         return CaseStatus.READING
     if DocumentStatus.EXTRACTING in statuses:
         return CaseStatus.EXTRACTING
-    return CaseStatus.QUEUED
+    if DocumentStatus.QUEUED in statuses:
+        return CaseStatus.QUEUED
+    # Every document is done or failed: the task that finished the last one is moving the case on.
+    return CaseStatus.MATCHING

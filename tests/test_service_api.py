@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import threading
@@ -14,11 +15,13 @@ from fixtures_pdf import text_pdf
 from service_fixtures import client_for, database_url, replace, settings, upload  # noqa: F401
 from sqlalchemy import select
 
+from api.changes import FALLBACK, CaseChanges
+from api.schemas import CaseStatus, status_from
 from oncoguide.pipeline import assemble, read_and_extract
 from oncoguide.storage import state
 from oncoguide.storage.db import session_scope
 from oncoguide.storage.files import FileStore
-from oncoguide.storage.models import Case, CaseEvent
+from oncoguide.storage.models import Case, CaseEvent, CaseStage, DocumentStatus
 from oncoguide.storage.settings import Settings
 from workers.enqueue import Enqueuer
 from workers.factory import CASE_TASK, DOCUMENT_TASK, make_celery
@@ -289,6 +292,47 @@ def test_a_status_request_with_wait_returns_when_the_status_changes(settings: Se
     claimer.join()
     assert time.monotonic() - started < 5  # answered at the change, not after 20 s
     _problem(client.get(f"/cases/{case_id}?wait=31"), 422)
+
+
+def test_a_committed_change_wakes_the_requests_waiting_on_its_case_at_once(settings: Settings) -> None:  # noqa: F811
+    """PostgreSQL NOTIFY from the transition's own transaction: no waiting request polls for it."""
+    with session_scope(settings.database) as session:
+        case = state.create_case(session, "owner", "patient")
+        stored = FileStore.from_settings(settings).writer()
+        stored.write(b"Stage IIIA.")
+        document_id = state.add_document(session, case, stored.finish(), "a.txt", "text/plain").id
+        case_id = case.id
+    changes = CaseChanges(settings.database)
+
+    def claim() -> None:
+        with session_scope(settings.database) as session:
+            state.claim_document(session, document_id, settings.max_attempts)
+
+    async def woken_after() -> float:
+        with changes.watch(case_id) as waiter, changes.watch("another-case") as other:
+            deadline = time.monotonic() + 10
+            while not changes.listening and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert changes.interval() == FALLBACK  # listening: waiters rely on the notices
+            await waiter.wait(0.2)  # the wake-up every waiter gets once the listener listens
+            await other.wait(0.2)
+            started = time.monotonic()
+            await asyncio.get_running_loop().run_in_executor(None, claim)
+            await waiter.wait(FALLBACK)
+            woken = time.monotonic() - started
+            other_started = time.monotonic()
+            await other.wait(0.5)
+            assert time.monotonic() - other_started >= 0.5  # another case's waiter sleeps on
+            return woken
+
+    assert asyncio.run(woken_after()) < 1.0  # the notice, long before a waiter's own look
+
+
+def test_a_case_whose_documents_are_all_finished_is_matching() -> None:
+    """Between the last document's commit and the case's move to matching: not "queued" again."""
+    assert status_from(CaseStage.OPEN, {DocumentStatus.DONE, DocumentStatus.FAILED}) == CaseStatus.MATCHING
+    assert status_from(CaseStage.OPEN, {DocumentStatus.DONE, DocumentStatus.QUEUED}) == CaseStatus.QUEUED
+    assert status_from(CaseStage.OPEN, set()) == CaseStatus.AWAITING_DOCUMENTS
 
 
 def test_case_tasks_are_queued_ahead_of_document_tasks(settings: Settings) -> None:  # noqa: F811

@@ -15,6 +15,7 @@ from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
 from fixtures_pdf import text_pdf
 from service_fixtures import database_url, settings  # noqa: F401  (fixtures)
+from sqlalchemy import text
 
 from oncoguide.domain import Document as DomainDocument
 from oncoguide.domain import Page, PageSource
@@ -97,6 +98,27 @@ def test_client_file_names_are_reduced_to_a_safe_last_component() -> None:
 def test_migrations_create_exactly_the_models(settings: Settings) -> None:  # noqa: F811
     with engine_for(settings.database).connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_the_large_json_columns_are_plain_json_compressed_with_lz4(settings: Settings) -> None:  # noqa: F811
+    """Written once and read whole as text (migration 0003): JSONB's parsing and printing cost without use."""
+    with engine_for(settings.database).connect() as connection:
+        columns = connection.execute(
+            text(
+                "SELECT c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod), "
+                "a.attcompression = 'l' FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "WHERE c.relname IN ('documents', 'cases') "
+                "AND a.attname IN ('content', 'findings', 'analysis')"
+            )
+        ).all()
+        lz4 = connection.scalar(
+            text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        )
+    assert sorted(columns) == [
+        ("cases.analysis", "json", lz4),
+        ("documents.content", "json", lz4),
+        ("documents.findings", "json", lz4),
+    ]
 
 
 def _domain_document() -> DomainDocument:

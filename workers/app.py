@@ -13,7 +13,7 @@ from celery.signals import setup_logging, task_postrun, task_prerun, worker_proc
 
 from extractors.findings import extract_document
 from oncoguide.pipeline import assemble, text_document
-from oncoguide.storage.db import dispose_engines
+from oncoguide.storage.db import dispose_engines, engine_for
 from oncoguide.storage.settings import Settings
 from workers.factory import make_celery
 from workers.logs import configure_logging, log
@@ -39,6 +39,7 @@ def _json_logs(**_: Any) -> None:
 @worker_process_init.connect
 def _prepare_process(**_: Any) -> None:
     dispose_engines()
+    engine_for(app.settings.database)  # imports the database driver now, not in the first task
     _warm_up()
 
 

@@ -48,19 +48,22 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes while a document's pages
     **_RETRY,
 )
 def read_document(task: Task, document_id: str) -> None:
+    started = time.monotonic()
     url = settings.database
     with session_scope(url) as session:
         claim = state.claim_document(session, document_id, settings.max_attempts)
+    read = None
     if claim is not None:
         log(logger, "document.started", document_id=document_id, attempt=claim.attempt)
-        _read(url, claim)
+        read = _read(url, claim)
     # Also on a redelivery of a finished document: its worker may have died before this step.
     case_id = claim.case_id if claim else _case_of(url, document_id)
     if case_id is not None:
-        _start_matching(task.app, case_id)
+        _finish_case(task.app, case_id, read, started, redelivered=claim is None)
 
 
-def _read(url: str, claim: state.Claim) -> None:
+def _read(url: str, claim: state.Claim) -> state.ReadDocument | None:
+    """Read the document and store it; returns it if this task stored it."""
     started = time.monotonic()
     store = FileStore.from_settings(settings)
     try:
@@ -93,6 +96,9 @@ def _read(url: str, claim: state.Claim) -> None:
         counts = {"pages": len(document.pages), "findings": len(findings)}
         seconds = round(time.monotonic() - started, 3)
         log(logger, "document.done", document_id=claim.document_id, stored=stored, seconds=seconds, **counts)
+        if stored:
+            return state.ReadDocument(claim.document_id, document, findings)
+    return None
 
 
 def _fail(url: str, claim: state.Claim, code: str, detail: str, error: Exception | None = None) -> None:
@@ -134,11 +140,26 @@ def _case_of(url: str, document_id: str) -> str | None:
         return row.case_id if row else None
 
 
-def _start_matching(app: ServiceCelery, case_id: str) -> None:
+def _finish_case(
+    app: ServiceCelery, case_id: str, read: state.ReadDocument | None, started: float, *, redelivered: bool
+) -> None:
+    """Assemble the case if this task finished its last document. Here rather than in a case task: the
+    document and its findings are in memory, and loading them back (mostly word boxes) would cost a
+    fifth of reading them. A case task does it instead when this task has less time left than a case
+    task has, and for a redelivered task that finds the case matching: its first worker may have died
+    while assembling it."""
     with session_scope(settings.database) as session:
-        started = state.start_matching_if_complete(session, case_id)
-    if started is not None:
-        Enqueuer(app).case(case_id, *started)
+        ready = state.start_matching_if_complete(session, case_id)
+        if ready is None and redelivered:
+            ready = state.matching_run(session, case_id)
+    if ready is None:
+        return
+    run, queue = ready
+    left = settings.document_time_limit * 0.9 - (time.monotonic() - started)
+    if redelivered or left < settings.case_time_limit:
+        Enqueuer(app).case(case_id, run, queue)
+    else:
+        _assemble_run(settings.database, case_id, run, read)
 
 
 @app.task(
@@ -149,9 +170,12 @@ def _start_matching(app: ServiceCelery, case_id: str) -> None:
     **_RETRY,
 )
 def assemble_case(task: Task, case_id: str, run: int) -> None:
-    url = settings.database
+    _assemble_run(settings.database, case_id, run, None)
+
+
+def _assemble_run(url: str, case_id: str, run: int, read: state.ReadDocument | None) -> None:
     with session_scope(url) as session:
-        inputs = state.case_inputs(session, case_id, run)
+        inputs = state.case_inputs(session, case_id, run, read)
     if inputs is None:
         log(logger, "case.skipped", case_id=case_id, run=run)
         return

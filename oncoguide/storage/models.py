@@ -16,6 +16,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Json = JSON().with_variant(JSONB(), "postgresql")
+# The large blobs (document content and findings, a case's analysis) are plain JSON: written once, read
+# back whole as text, never searched inside (migration 0003).
+Blob = JSON()
 
 
 def utcnow() -> dt.datetime:
@@ -63,7 +66,7 @@ class Case(Base):
     failure_detail: Mapped[str | None] = mapped_column(Text)
     # The analysis without its documents and findings, which the document rows hold (state.finish_case).
     # Deferred, like the documents' JSON: status reads, which are frequent, never load it.
-    analysis: Mapped[dict[str, Any] | None] = mapped_column(Json, deferred=True)
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(Blob, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -91,10 +94,10 @@ class Document(Base):
     failure_detail: Mapped[str | None] = mapped_column(Text)
     # Large (word boxes make content about 60 kB a page): deferred, and loaded together when needed.
     content: Mapped[dict[str, Any] | None] = mapped_column(
-        Json, doc="the domain Document as JSON", deferred=True, deferred_group="payload"
+        Blob, doc="the domain Document as JSON", deferred=True, deferred_group="payload"
     )
     findings: Mapped[list[dict[str, Any]] | None] = mapped_column(
-        Json, deferred=True, deferred_group="payload"
+        Blob, deferred=True, deferred_group="payload"
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

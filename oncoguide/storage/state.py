@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Text, cast, exists, select, update
+from sqlalchemy import Text, cast, exists, func, null, select, update
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from oncoguide import domain
@@ -33,6 +34,7 @@ _FINDINGS = TypeAdapter(list[domain.Finding])
 # A stored analysis leaves out the documents and findings: the run's document rows hold them already
 # (they are half of a case's JSON), and every new run clears the analysis, so the two always agree.
 _KEPT_APART = {"documents", "findings"}
+CHANGES_CHANNEL = "oncoguide_case_changes"
 
 
 def log_event(
@@ -45,6 +47,13 @@ def log_event(
     **detail: Any,
 ) -> None:
     session.add(CaseEvent(case_id=case_id, document_id=document_id, kind=kind, actor=actor, detail=detail))
+
+
+def announce(session: Session, case_id: str) -> None:
+    """Wake the API's requests waiting on the case (api/changes.py) when this transaction commits: every
+    transition that can change a case's status calls it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(CHANGES_CHANNEL, case_id)))
 
 
 # --- the API's side --------------------------------------------------------------------------
@@ -103,6 +112,7 @@ def add_document(
         bytes=stored.size,
         run=case.run,
     )
+    announce(session, case.id)
     return document
 
 
@@ -119,6 +129,7 @@ def rerun(session: Session, case: Case) -> list[Document]:
     log_event(
         session, case.id, "case.rerun", actor=case.owner_id, run=case.run, documents=len(case.documents)
     )
+    announce(session, case.id)
     return list(case.documents)
 
 
@@ -134,6 +145,7 @@ def delete_case(session: Session, case: Case) -> list[str]:
     """Delete the case's rows; returns the storage keys of its files for the caller to remove."""
     keys = [document.storage_key for document in case.documents]
     log_event(session, case.id, "case.deleted", actor=case.owner_id, documents=len(keys))
+    announce(session, case.id)
     session.delete(case)
     return keys
 
@@ -147,10 +159,20 @@ def release_case(session: Session, case_id: str, run: int, navigator_id: str) ->
     ).rowcount
     if done:
         log_event(session, case_id, "case.released", actor=navigator_id, run=run)
+        announce(session, case_id)
     return bool(done)
 
 
 # --- the workers' side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadDocument:
+    """A document a task has just read and stored, with its findings: kept for the case's assembly."""
+
+    row_id: str
+    document: domain.Document
+    findings: list[domain.Finding]
 
 
 @dataclass(frozen=True)
@@ -180,16 +202,25 @@ def claim_document(session: Session, document_id: str, max_attempts: int) -> Cla
         fail_document(session, document_id, "worker_lost", detail)
         return None
     log_event(session, claim.case_id, "document.started", document_id, attempt=claim.attempt)
+    announce(session, claim.case_id)
     return claim
 
 
 def record_progress(session: Session, document_id: str, done: int, total: int) -> None:
-    status = DocumentStatus.EXTRACTING if done >= total else DocumentStatus.READING
-    session.execute(
+    read = done >= total
+    case_id = session.scalar(
         update(Document)
         .where(Document.id == document_id, Document.status.in_(IN_PROGRESS))
-        .values(status=status, pages_done=done, pages_total=total, updated_at=utcnow())
+        .values(
+            status=DocumentStatus.EXTRACTING if read else DocumentStatus.READING,
+            pages_done=done,
+            pages_total=total,
+            updated_at=utcnow(),
+        )
+        .returning(Document.case_id)
     )
+    if read and case_id is not None:  # from reading to extracting; page counts alone wake nobody
+        announce(session, case_id)
 
 
 def complete_document(
@@ -210,6 +241,7 @@ def complete_document(
     if done:
         detail = {"pages": len(document.pages), "findings": len(findings), "attempt": claim.attempt}
         log_event(session, claim.case_id, "document.done", claim.document_id, **detail)
+        announce(session, claim.case_id)
     return bool(done)
 
 
@@ -222,6 +254,7 @@ def fail_document(session: Session, document_id: str, code: str, detail: str) ->
     )
     if case_id is not None:
         log_event(session, case_id, "document.failed", document_id, code=code)
+        announce(session, case_id)
     return case_id is not None
 
 
@@ -237,23 +270,39 @@ def start_matching_if_complete(session: Session, case_id: str) -> tuple[int, str
     if row is None:
         return None
     log_event(session, case_id, "case.matching", run=row.run)
+    announce(session, case_id)
     return row.run, row.queue
 
 
 def case_inputs(
-    session: Session, case_id: str, run: int
+    session: Session, case_id: str, run: int, known: ReadDocument | None = None
 ) -> tuple[list[domain.Document], list[domain.Finding]] | None:
-    """The read documents and their findings, in upload order; None if this run is not matching."""
+    """The read documents and their findings, in upload order; None if this run is not matching.
+    `known` is a document the caller holds in memory: it is not loaded again."""
     case = session.get(Case, case_id)
     if case is None or case.stage != CaseStage.MATCHING or case.run != run:
         return None
-    return _read_documents(session, case_id)
+    return _read_documents(session, case_id, known)
 
 
-def _read_documents(session: Session, case_id: str) -> tuple[list[domain.Document], list[domain.Finding]]:
+def matching_run(session: Session, case_id: str) -> tuple[int, str] | None:
+    """(run, queue) of a case waiting to be assembled, for a redelivered task to finish it."""
+    row = session.execute(
+        select(Case.run, Case.queue).where(Case.id == case_id, Case.stage == CaseStage.MATCHING)
+    ).one_or_none()
+    return None if row is None else (row.run, row.queue)
+
+
+def _read_documents(
+    session: Session, case_id: str, known: ReadDocument | None = None
+) -> tuple[list[domain.Document], list[domain.Finding]]:
     # As text, parsed by pydantic straight into the models: a third faster than JSON values then models.
+    content, found = cast(Document.content, Text), cast(Document.findings, Text)
+    if known is not None:  # its row is still selected, for its place in the upload order
+        kept = Document.id == known.row_id
+        content, found = when((kept, null()), else_=content), when((kept, null()), else_=found)
     rows = session.execute(
-        select(cast(Document.content, Text), cast(Document.findings, Text))
+        select(Document.id, content, found)
         .where(
             Document.case_id == case_id,
             Document.status == DocumentStatus.DONE,
@@ -261,8 +310,15 @@ def _read_documents(session: Session, case_id: str) -> tuple[list[domain.Documen
         )
         .order_by(Document.created_at)
     ).all()
-    documents = [domain.Document.model_validate_json(content) for content, _ in rows]
-    findings = [finding for _, found in rows if found for finding in _FINDINGS.validate_json(found)]
+    documents: list[domain.Document] = []
+    findings: list[domain.Finding] = []
+    for row_id, text, found_text in rows:
+        if known is not None and row_id == known.row_id:
+            documents.append(known.document)
+            findings.extend(known.findings)
+            continue
+        documents.append(domain.Document.model_validate_json(text))
+        findings.extend(_FINDINGS.validate_json(found_text) if found_text else [])
     return documents, findings
 
 
@@ -279,16 +335,16 @@ def finish_case(session: Session, case_id: str, run: int, analysis: domain.Analy
     if done:
         counts = {"documents": len(analysis.documents), "findings": len(analysis.findings)}
         log_event(session, case_id, "case.ready", run=run, **counts)
+        announce(session, case_id)
     return bool(done)
 
 
-def case_analysis(session: Session, case: Case) -> domain.Analysis | None:
-    """The stored analysis of a case, with its documents and findings put back from the document rows."""
+def stored_analysis(case: Case) -> domain.Analysis | None:
+    """The stored analysis of a case without its documents and findings (the document rows hold them):
+    what the HTML and Markdown renderings use."""
     if case.analysis is None:
         return None
-    documents, findings = _read_documents(session, case.id)
-    stored = domain.Analysis.model_validate(case.analysis | {"documents": [], "findings": []})
-    return stored.model_copy(update={"documents": documents, "findings": findings})
+    return domain.Analysis.model_validate(case.analysis | {"documents": [], "findings": []})
 
 
 def fail_case(session: Session, case_id: str, run: int, code: str, detail: str) -> bool:
@@ -299,6 +355,7 @@ def fail_case(session: Session, case_id: str, run: int, code: str, detail: str) 
     ).rowcount
     if done:
         log_event(session, case_id, "case.failed", run=run, code=code)
+        announce(session, case_id)
     return bool(done)
 
 
