@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +40,13 @@ class PageText:
     # Abbreviations the document defines for lexicon terms ("endometrial carcinoma (EC)"), by short
     # form: set by `extractors.nlp.abbreviations.with_abbreviations`.
     abbreviations: Mapping[str, ShortForm] = field(default_factory=dict)
+    # The words in order of offset with their offsets apart, so that a span's words are found by bisection.
+    _word_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if any(a.start > b.start for a, b in zip(self.words, self.words[1:], strict=False)):
+            object.__setattr__(self, "words", sorted(self.words, key=lambda word: word.start))
+        object.__setattr__(self, "_word_starts", tuple(word.start for word in self.words))
 
     @classmethod
     def of(cls, document_id: str, page: Page) -> PageText:
@@ -52,7 +60,22 @@ class PageText:
             start=start,
             end=end,
             quote=self.text[start:end],
-            box=_box_around(self.words, start, end),
+            box=self._box_around(start, end),
+        )
+
+    def _box_around(self, start: int, end: int) -> Box | None:
+        # Words start in order and do not overlap: only the one starting at or before `start` and those
+        # starting before `end` can touch the span.
+        first = max(bisect_right(self._word_starts, start) - 1, 0)
+        last = bisect_left(self._word_starts, end)
+        inside = [w.box for w in self.words[first:last] if w.start + len(w.text) > start]
+        if not inside:
+            return None
+        return Box(
+            x0=min(b.x0 for b in inside),
+            top=min(b.top for b in inside),
+            x1=max(b.x1 for b in inside),
+            bottom=max(b.bottom for b in inside),
         )
 
     def short_form_uses(self) -> list[ShortFormUse]:
@@ -71,15 +94,3 @@ def _short_form_pattern(short_forms: tuple[str, ...]) -> re.Pattern[str]:
     # As written (case-sensitive) and as a whole word: "CA" is not "Ca", "CA-125" or "CAT".
     alternatives = "|".join(re.escape(s) for s in sorted(short_forms, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?!\w|-\w)")
-
-
-def _box_around(words: list[Word], start: int, end: int) -> Box | None:
-    inside = [w.box for w in words if w.start < end and w.start + len(w.text) > start]
-    if not inside:
-        return None
-    return Box(
-        x0=min(b.x0 for b in inside),
-        top=min(b.top for b in inside),
-        x1=max(b.x1 for b in inside),
-        bottom=max(b.bottom for b in inside),
-    )

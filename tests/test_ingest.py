@@ -32,7 +32,7 @@ from extractors.ingest import (
 )
 from extractors.ingest import ocr as engine
 from extractors.ingest.language import foreign_language
-from oncoguide.domain import PageSource
+from oncoguide.domain import Box, PageSource, Word
 
 PAGE_ONE = [
     "SURGICAL PATHOLOGY REPORT",
@@ -353,3 +353,15 @@ def test_word_lists_lint_clean() -> None:
 )
 def test_sniff_media_type_reads_content(head: bytes, media_type: str | None) -> None:
     assert sniff_media_type(head) == media_type
+
+
+def test_evidence_box_covers_the_words_a_span_touches_even_mid_word() -> None:
+    def word(text: str, start: int, x0: float) -> Word:
+        return Word(text=text, start=start, box=Box(x0=x0, top=10, x1=x0 + 5 * len(text), bottom=20))
+
+    # Given out of order, as an OCR engine may: the page puts its words in order once.
+    words = [word("node", 9, 45), word("lymph", 3, 15), word("pT2", 14, 75), word("N0", 0, 0)]
+    page = PageText("doc", 1, "N0 lymph node pT2", words=words)
+    box = page.evidence(5, 11).box  # "mph no": inside "lymph" to inside "node"
+    assert box is not None and (box.x0, box.x1) == (15, 65)
+    assert page.evidence(13, 14).box is None  # the space between two words
