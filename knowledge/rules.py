@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -253,11 +253,16 @@ class KnowledgeBase(_Strict):
 
     def marker_id(self, name: str) -> str | None:
         """The markers.yaml id of a marker as the extractors spell it (HER2, ERBB2 -> HER2)."""
-        key = name.strip().upper()
+        return self._marker_ids.get(name.strip().upper())
+
+    @cached_property
+    def _marker_ids(self) -> dict[str, str]:
+        # Asked once per biomarker finding and rule: a lookup, not a scan of every alias.
+        ids: dict[str, str] = {}
         for marker_id, marker in self.markers.items():
-            if key == marker_id.upper() or key in (alias.upper() for alias in marker.aliases):
-                return marker_id
-        return None
+            for spelling in (marker_id, *marker.aliases):
+                ids.setdefault(spelling.upper(), marker_id)
+        return ids
 
 
 def placeholders(text: str) -> list[str]:
