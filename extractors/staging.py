@@ -54,7 +54,7 @@ _PREFIX_RANK = {"p": 3, "yp": 3, "rp": 3, "a": 3, None: 2, "y": 2, "r": 2, "c": 
 _TOKEN = (
     r"(?:yp|yc|rp|rc|p|c|y|r|a|P)?\s?"
     r"(?:T\s?(?:is|IS|Is|X|x|mi|[0-4OoIil|](?:mi|[a-dA-D][12]?)?)"
-    r"|N\s?(?:X|x|[0-3Oo](?:mi|[a-cA-C])?)"
+    r"|N\s?(?:X|x|[0-3OoIl](?:mi|[a-cA-C])?)"
     r"|M\s?(?:X|x|[01Oo](?:[a-dA-D])?))"
     r"(?:\s?\((?:m|sn|i[+-]|mol[+-]|f|\d{1,2}|sn\s?,\s?i[+-])\))?"
 )
@@ -237,8 +237,8 @@ class VascularInvasionCues(_Model):
 
 
 # What the report says of vascular invasion, as one word: none, small vessels only, a large vessel (perhaps
-# a major branch), vessels of unstated size, or not known.
-Vessels = Literal["none", "small", "large", "any", "unknown"]
+# a major branch), vessels of unstated size, left open ("Portal vein invasion: Unknown"), or nothing at all.
+Vessels = Literal["none", "small", "large", "any", "unknown", "unreported"]
 
 
 class FocalityOutcome(_Model):
@@ -254,6 +254,18 @@ class FocalityRule(_Model):
     applies_to: list[str] = Field(min_length=1)
     raised_by: list[str] = Field(min_length=1)
     outcomes: list[FocalityOutcome] = Field(min_length=1)
+
+
+class ConfinementRule(_Model):
+    """T where the report says the tumour is confined to its organ: by whether vascular invasion is present
+    (testis: T1 without, T2 with). `confined` is a regex (case-insensitive)."""
+
+    name: str
+    applies_to: list[str] = Field(min_length=1)
+    confined: str
+    raised_by: list[str] = Field(min_length=1)
+    without_vessels: str  # T where vascular invasion is denied
+    with_vessels: str  # T where vascular invasion is present
 
 
 class StageToT(_Model):
@@ -304,6 +316,7 @@ class StagingData(_Model):
     node_negative_after: str
     node_denial_words: list[str] = Field(min_length=1)
     node_examined_mention: str
+    nodes_stated_free: str
     node_involved_number: str
     number_words: dict[str, int]
     node_count_bands: list[NodeCountBands]
@@ -324,6 +337,7 @@ class StagingData(_Model):
     vascular_invasion: VascularInvasionCues
     focality_size_patterns: list[str] = Field(min_length=1)
     t_from_focality: list[FocalityRule]
+    t_from_confinement: list[ConfinementRule]
     t_from_stage: list[StageToT]
     tables: list[StageTable]
     distant_metastasis_patterns: list[str] = Field(min_length=1)
@@ -345,6 +359,7 @@ class _Compiled:
     node_negative_after: re.Pattern[str]
     node_denial: re.Pattern[str]
     node_examined: re.Pattern[str]
+    nodes_stated_free: re.Pattern[str]
     node_involved_number: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
@@ -370,6 +385,7 @@ class _Compiled:
     vessel_absent_after: re.Pattern[str]
     focality_sizes: tuple[re.Pattern[str], ...]
     focality_raised_by: dict[str, re.Pattern[str]]
+    confinement: dict[str, tuple[re.Pattern[str], re.Pattern[str]]]  # confined, raised_by
     extent_blocked_by: dict[str, re.Pattern[str] | None]
     distant: dict[str, tuple[re.Pattern[str], ...]]
     recurrence: re.Pattern[str]
@@ -411,6 +427,7 @@ def _compiled() -> _Compiled:
         node_negative_after=re.compile(data.node_negative_after, re.IGNORECASE),
         node_denial=re.compile(rf"\b{_words(data.node_denial_words)}\b", re.IGNORECASE),
         node_examined=re.compile(data.node_examined_mention, re.IGNORECASE),
+        nodes_stated_free=re.compile(data.nodes_stated_free, re.IGNORECASE),
         node_involved_number=re.compile(data.node_involved_number, re.IGNORECASE),
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
@@ -505,6 +522,13 @@ def _compiled() -> _Compiled:
             rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
             for rule in data.t_from_focality
         },
+        confinement={
+            rule.name: (
+                re.compile(rule.confined, re.IGNORECASE),
+                re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE),
+            )
+            for rule in data.t_from_confinement
+        },
     )
 
 
@@ -563,6 +587,8 @@ def _category_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
             ):
                 continue
             axis = part.group("axis")
+            if axis == "N" and part.group("value")[0] in "Il" and (not in_run or part.group("prefix") == "P"):
+                continue  # OCR's "pNI" is pN1 only among other categories: "PNI" alone is perineural invasion
             if prefix is None and axis == "N" and run_prefix in ("p", "yp", "c"):
                 prefix = run_prefix  # "pT2 N0": the prefix of a run holds for its N
             value = _normalise(axis, part.group("value"))
@@ -663,6 +689,7 @@ def select_stage(
                     or t_from_extent(pages, cancer_code)
                     or t_from_tumour_size(pages, cancer_code)
                     or t_from_focality(pages, cancer_code)
+                    or t_from_confinement(pages, cancer_code)
                 )
             else:
                 selection.m = m_from_distant_metastasis(pages, cancer_code)
@@ -804,9 +831,9 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
             "(any involved regional node gives this N)",
             involved,
         )
-    if not counts or any(
-        _uncounted_positive(page, counts) or _uncounted_examined(page, counts) for page in pages
-    ):
+    if not counts:
+        return _n0_from_nodes_stated_free(pages)
+    if any(_uncounted_positive(page, counts) or _uncounted_examined(page, counts) for page in pages):
         return None
     readings = [(sum(c.involved for c in counts), sum(c.examined for c in counts), counts)]
     largest = max(counts, key=lambda c: c.examined)
@@ -818,6 +845,29 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
     value = values.pop()
     total, examined, used = readings[-1]
     return _n_finding(value, f"derived from {total} of {examined} regional lymph nodes involved", used)
+
+
+def _n0_from_nodes_stated_free(pages: Sequence[PageText]) -> Finding | None:
+    """N0 where a record calls the regional nodes free of tumour without counting them ("as well as free
+    lymph nodes") and no record mentions an involved node."""
+    pattern = _compiled().nodes_stated_free
+    if any(_uncounted_positive(page, []) for page in pages):
+        return None
+    for page in pages:
+        match = pattern.search(page.text)
+        if match is not None:
+            return Finding(
+                kind=FindingKind.N,
+                value="N0",
+                display="pN0",
+                prefix="p",
+                system="TNM",
+                basis=Basis.DERIVED,
+                basis_note=f"derived from the regional lymph nodes stated free of tumour ({match.group()})",
+                evidence=[page.evidence(*match.span())],
+                confidence=0.8,
+            )
+    return None
 
 
 def _n_finding(value: str, note: str, used: Sequence[_NodeCount]) -> Finding:
@@ -1084,6 +1134,7 @@ _VESSEL_WORDS: dict[Vessels, str] = {
     "large": " with invasion of a large vessel",
     "any": " with vascular invasion",
     "unknown": "",
+    "unreported": " with no vascular invasion reported",
 }
 
 
@@ -1127,6 +1178,38 @@ def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | No
             confidence=0.75,
         )
     return None
+
+
+def t_from_confinement(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """T from a tumour stated confined to its organ, by whether vascular invasion is present or denied, where
+    nothing beyond the organ is said to be reached."""
+    compiled = _compiled()
+    rule = _rule_for(compiled.data.t_from_confinement, cancer_code)
+    if rule is None:
+        return None
+    confined, raised_by = compiled.confinement[rule.name]
+    if any(_raised(page, raised_by) for page in pages):
+        return None
+    stated: _Span | None = None
+    for page in pages:
+        spans = [m.span() for m in confined.finditer(page.text)]
+        statuses = assign_assertions(page.text, spans)
+        present = [span for span, status in zip(spans, statuses, strict=True) if status is Assertion.PRESENT]
+        if present:
+            stated = (page, *present[0])
+            break
+    vessels, vessel_span = _vessels(pages)
+    if stated is None or vessel_span is None or vessels == "unknown":
+        return None
+    t = rule.without_vessels if vessels == "none" else rule.with_vessels
+    used = [stated, vessel_span]
+    quoted = ", ".join(f'"{page.text[start:end]}"' for page, start, end in used)
+    return _derived_t(
+        t,
+        f"derived from a tumour confined to the organ{_VESSEL_WORDS[vessels]} ({quoted}): {t} for "
+        f"{rule.name} in the AJCC 7th and 8th editions alike",
+        [page.evidence(start, end) for page, start, end in used],
+    )
 
 
 def _tumour_count(pages: Sequence[PageText]) -> tuple[Literal["solitary", "multiple"], _Span] | None:
@@ -1196,7 +1279,7 @@ def _vessels(pages: Sequence[PageText]) -> tuple[Vessels, _Span | None]:
         return "any", found["any"][1]
     if small == "absent" and large != "uncertain" and unqualified != "uncertain":
         return "none", (found.get("small") or found["any"])[1]
-    return "unknown", None
+    return ("unknown" if found else "unreported"), None
 
 
 def m_from_distant_metastasis(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
@@ -1448,6 +1531,7 @@ def lint() -> list[str]:
         *compiled.data.t_from_size,
         *compiled.data.t_from_extent,
         *compiled.data.t_from_focality,
+        *compiled.data.t_from_confinement,
         *compiled.data.t_from_stage,
         *compiled.data.distant_sites,
         *compiled.data.t_refinements,
@@ -1475,6 +1559,7 @@ def lint() -> list[str]:
         *(r.extension.t for r in compiled.data.t_from_size if r.extension is not None),
         *(v.t for r in compiled.data.t_from_extent for v in r.levels),
         *(o.t for r in compiled.data.t_from_focality for o in r.outcomes),
+        *(t for r in compiled.data.t_from_confinement for t in (r.without_vessels, r.with_vessels)),
         *(t for r in compiled.data.t_from_stage for t in r.stages.values()),
     ]
     problems.extend(

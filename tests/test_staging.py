@@ -168,9 +168,9 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.957 (coverage 0.84), N 0.967 (0.76), M 1.00 (0.05), stage group 0.936
-    (0.61)."""
-    floors = {"t": (0.95, 0.82), "n": (0.95, 0.74), "m": (0.95, 0.04), "stage_group": (0.92, 0.59)}
+    """Precision first. Measured: T 0.956 (coverage 0.850), N 0.965 (0.77), M 1.00 (0.05), stage group 0.937
+    (0.63)."""
+    floors = {"t": (0.95, 0.84), "n": (0.95, 0.76), "m": (0.95, 0.04), "stage_group": (0.92, 0.62)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
         predicted = predict_report(record["text"], record["id"]).fields
@@ -212,6 +212,25 @@ def test_n_from_node_counts(text: str, code: str, n: str | None) -> None:
     assert (chosen.value if chosen else None) == n
     if chosen is not None:
         assert chosen.basis is Basis.DERIVED and "lymph nodes involved" in (chosen.basis_note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("Adenocarcinoma infiltrating all wall layers, as well as free lymph nodes and free margins.", "N0"),
+        ("Colectomy with tumor-free lymph nodes.", "N0"),
+        (
+            "Free lymph nodes in the colon mesentery. Metastatic carcinoma in one lymph node.",
+            None,
+        ),
+        ("Resection margins free; lymph nodes not submitted.", None),
+    ],
+)
+def test_n0_from_nodes_stated_free_without_a_count(text: str, n: str | None) -> None:
+    chosen = _select(text, "COAD").n
+    assert (chosen.value if chosen else None) == n
+    if chosen is not None:
+        assert chosen.basis is Basis.DERIVED and "stated free of tumour" in (chosen.basis_note or "")
 
 
 def test_a_node_with_metastasis_and_no_count_blocks_the_count() -> None:
@@ -267,6 +286,11 @@ def test_cn0_is_assumed_only_where_nodes_are_seldom_removed() -> None:
         ("AJCC/UICC stage: pT2cN0L1.", ["pT2c"], ["pN0"]),  # lymphatic invasion after the run
         ("Final stage: pT3a R1 N0 MX.", ["pT3a"], ["pN0"]),  # residual tumour inside the run
         ("(G3, pT4 pN2 L1, V0, pN2 (9/30) pM1)", ["pT4"], ["pN2", "pN2"]),  # the same N written twice
+        ("(G2, pT3, pNI, R0)", ["pT3"], ["pN1"]),  # OCR's pNI among other categories
+        ("Stage pT2b pNl M0", ["pT2b"], ["pN1"]),
+        # "PNI" is perineural invasion: alone, or after a T with a capital P
+        ("Perineural invasion (PNI): present. pT3, PNI present.", ["pT3"], []),
+        ("Margins free; pNI.", [], []),
     ],
 )
 def test_tnm_descriptors_and_repeats_inside_a_run(text: str, t: list[str], n: list[str]) -> None:
@@ -341,8 +365,9 @@ def test_esophagus_groups_only_where_the_editions_agree(t: str, n: str, group: s
         ("Papillary thyroid carcinoma (0.8 cm), confined to the thyroid gland.", "T1a"),
         ("Tumor size: 3.1 cm. Extrathyroidal extension: absent.", "T2"),
         ("Tumor size: 4.6 cm. The carcinoma invades perithyroid soft tissue.", "T3"),  # over 4 cm: T3 in both
-        # minimal extension under 4 cm: T3 in the 7th edition, T2 in the 8th
+        # minimal extension under 4 cm: T3 in the 7th edition, T2 in the 8th; naming neither gives no T
         ("Tumor size: 3.1 cm. The carcinoma invades perithyroid adipose tissue.", None),
+        ("Tumor size: 3.1 cm. The carcinoma invades perithyroid adipose tissue. AJCC 8th edition.", None),
         ("Tumor size: 3.1 cm. Extrathyroidal extension: present, minimal. AJCC 7th edition.", "T3"),
         ("Tumor size: 2.5 cm. Margins: negative.", None),  # extension not stated either way
         ("Tumor size: 4.5 cm, with extrathyroidal extension; the tumor invades the trachea.", None),  # T4a
@@ -394,7 +419,7 @@ def test_thyroid_t_rule_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
         if derived is not None:
             fired += 1
             right += main_category("t", derived.value) == expected_value("t", record)
-    assert fired >= 20 and right / fired >= 0.9, (fired, right)
+    assert fired >= 25 and right / fired >= 0.9, (fired, right)
 
 
 @pytest.mark.parametrize(
@@ -435,7 +460,7 @@ def test_thyroid_t_rule_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
         ("Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present.", "HCC", None),
         ("Solitary tumor, 4 cm. Vascular invasion: present.", "HCC", None),  # which vessels?
         ("Solitary tumor, 4 cm. Venous invasion: not specified.", "HCC", None),
-        ("Solitary tumor, 4 cm.", "HCC", None),  # vascular invasion not reported
+        ("Solitary tumor, 4 cm.", "HCC", "T1"),  # no vascular invasion reported at all: read as none
         ("Tumor number: one. Satellite nodule: yes. Vascular invasion: no.", "HCC", None),  # one or several?
         ("Forming a dominant mass. Vascular invasion: no.", "HCC", None),
         ("One section of tumor is submitted. Vascular invasion: not identified.", "HCC", None),
@@ -461,6 +486,35 @@ def test_liver_t_from_number_of_tumours_and_vascular_invasion(text: str, code: s
     if chosen is not None:
         note = chosen.basis_note or ""
         assert chosen.basis is Basis.DERIVED and note.startswith("derived from") and "AJCC" in note
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "t"),
+    [
+        ("Seminoma, 2.0 cm, confined to the testis. Lymphovascular invasion: not identified.", "SEM", "T1"),
+        ("Embryonal carcinoma confined to the testis; lymphovascular invasion is present.", "NSGCT", "T2"),
+        ("Tumor limited to testis; angioinvasion present.", "NSGCT", "T2"),
+        ("Seminoma confined to the testis.", "SEM", None),  # vascular invasion not stated either way
+        ("Confined to the testis: no. Lymphovascular invasion: absent.", "SEM", None),
+        # the spermatic cord (T3), and the epididymis (T1 in the 7th edition, T2 in the 8th), raise it
+        ("Seminoma confined to the testis, invading the spermatic cord. No vascular invasion.", "SEM", None),
+        (
+            "Tumor confined to the testis with extension into the epididymis. No vascular invasion.",
+            "SEM",
+            None,
+        ),
+        (
+            "Tumor confined to the testis. Lymphovascular invasion: absent.",
+            "IDC",
+            None,
+        ),  # not a testis tumour
+    ],
+)
+def test_testis_t_from_confinement_and_vascular_invasion(text: str, code: str, t: str | None) -> None:
+    chosen = _select(text, code).t
+    assert (chosen.value if chosen else None) == t
+    if chosen is not None:
+        assert chosen.basis is Basis.DERIVED and "confined to the organ" in (chosen.basis_note or "")
 
 
 def test_liver_t_derived_gives_a_group_with_cn0_assumed() -> None:
@@ -506,7 +560,7 @@ def test_hepatitis_stage_is_not_a_cancer_stage(text: str) -> None:
 
 @pytest.mark.devset
 def test_liver_t_from_tumours_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """The rule on every liver report, stated pT or not. Measured: 12 of 13 right; the one wrong (a solitary
+    """The rule on every liver report, stated pT or not. Measured: 14 of 15 right; the one wrong (a solitary
     tumour with microvessel invasion, T2 by the report, T1 in the registry) is label noise."""
     fired = right = 0
     for record in devset:
@@ -517,7 +571,7 @@ def test_liver_t_from_tumours_on_the_dev_set(devset: list[dict[str, Any]]) -> No
         if derived is not None:
             fired += 1
             right += derived.value == main_category("t", record["labels"]["t"])
-    assert fired >= 10 and right / fired >= 0.85, (fired, right)
+    assert fired >= 13 and right / fired >= 0.9, (fired, right)
 
 
 @pytest.mark.parametrize(
@@ -836,11 +890,30 @@ def test_new_t_rules_are_right_where_they_fire_on_the_dev_set(devset: list[dict[
         ("Malignancy is 1.6 cm in greatest dimension.", "LUAD", "T1"),
         ("There is a firm mass measuring 1.8 by 1.5 by 1.1 cm.", "IDC", "T1c"),
         ("There is a 3.9 x 3.5 x 3.2 cm rubbery tan-white tumor mass.", "IDC", "T2"),
+        # up to four describing words, with commas and OCR'd line breaks between them
+        (
+            "The cut surface shows a 6.2 x 5.3 x 6.0 cm, tan-brown, lobulated,. soft, encapsulated tumor.",
+            "ACC",
+            "T2",
+        ),
+        ("Sections show a 4.5 x 3.0 x 2.5 cm homogeneous smooth round tan. tumor.", "ACC", "T1"),
     ],
 )
 def test_size_phrasings(text: str, code: str, t: str) -> None:
     chosen = _select(text, code).t
     assert chosen is not None and chosen.value == t
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Breast, 12 x 8 x 2.5 cm, with a 25 x 14 cm skin. Flap. Tumour margins are clear.",  # a sentence ends
+        "There is a 6.0 cm area of fibrosis adjacent to the tumor.",  # a part, not the tumour
+        "Received a 3.5 cm lymph node with tumor.",
+    ],
+)
+def test_a_size_is_not_read_across_sentences_nor_from_other_structures(text: str) -> None:
+    assert _select(text, "IDC").t is None
 
 
 def test_ajcc_glued_to_the_category() -> None:
