@@ -1506,7 +1506,7 @@ def lint() -> list[str]:
     except (OSError, ValueError, yaml.YAMLError, re.error) as error:
         return [f"staging.yaml: {error}"]
     problems: list[str] = []
-    patterns = {"T": r"T(?:is|a|[0-4](?:mi|[a-d][12]?)?)", "N": r"N[0-3](?:mi|[a-c])?", "M": r"M[01][a-d]?"}
+    patterns = {"T": r"T(?:is|a|[0-4](?:mi|[a-e][12]?)?)", "N": r"N[0-3](?:mi|[a-c])?", "M": r"M[01][a-d]?"}
     for table in compiled.data.tables:
         for code in table.applies_to:
             if organ_of(code) is None:

@@ -168,9 +168,9 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.956 (coverage 0.850), N 0.965 (0.77), M 1.00 (0.05), stage group 0.937
-    (0.63)."""
-    floors = {"t": (0.95, 0.84), "n": (0.95, 0.76), "m": (0.95, 0.04), "stage_group": (0.92, 0.62)}
+    """Precision first. Measured: T 0.956 (coverage 0.850), N 0.965 (0.77), M 1.00 (0.05), stage group 0.938
+    (0.634)."""
+    floors = {"t": (0.95, 0.84), "n": (0.95, 0.76), "m": (0.95, 0.04), "stage_group": (0.92, 0.63)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
         predicted = predict_report(record["text"], record["id"]).fields
@@ -356,6 +356,59 @@ def test_t_derivations_and_what_blocks_them(text: str, code: str, t: str | None)
 def test_esophagus_groups_only_where_the_editions_agree(t: str, n: str, group: str | None) -> None:
     derived = staging.derive_stage_group("ESCC", _finding(FindingKind.T, t), _finding(FindingKind.N, n), None)
     assert (derived.value if derived else None) == group
+
+
+@pytest.mark.parametrize(
+    ("code", "t", "n", "m", "group"),
+    [
+        ("ESCA", "T3", "N0", None, "II"),  # adenocarcinoma: IIA in the 7th edition, IIB in the 8th
+        ("ESCC", "T3", "N0", None, None),  # squamous: a G1 lower-third T3 N0 is IB in the 7th edition
+        ("ESCA", "T2", "N0", None, None),  # by grade: IB or IIA (7th), IC or IIA (8th)
+        ("IPMN", "T3", "N1", None, "IIB"),  # invasive carcinoma in an IPMN: the exocrine pancreas table
+        ("UM", "T1a", "N0", None, "I"),
+        ("UM", "T3b", "N0", None, "IIIA"),
+        ("UM", "T4e", "N0", None, "IIIC"),
+        ("UM", "T4", "N0", None, "III"),  # T4a-T4e: IIIA, IIIB or IIIC
+        ("UM", "T2", "N1", None, "IV"),
+        ("UM", "T3", "N0", None, None),  # T3a is IIB, T3b-c IIIA, T3d IIIB
+        ("SEM", "T2", "N0", None, "I"),  # IA, IB or IS by the serum markers: all stage I
+        ("NSGCT", None, "N0", None, "I"),  # any pT, pTX included
+        ("NSGCT", "T1", "N1", "M1", "III"),
+        ("NSGCT", "T2", "N1", None, None),  # IIA-IIC or IIIB-IIIC by the serum markers
+        ("BILIARY_TRACT", "T1b", "N0", None, "I"),  # gallbladder or any bile duct
+        ("GBC", "T1", "N0", None, "I"),
+        ("BILIARY_TRACT", "T2", "N0", None, None),  # distal bile duct T2 N0: IB (7th) or IIA (8th)
+        ("CHOL", "T2", "N0", None, None),  # the bile duct table still decides cholangiocarcinoma
+    ],
+)
+def test_tables_added_where_the_editions_agree(
+    code: str, t: str | None, n: str, m: str | None, group: str | None
+) -> None:
+    derived = staging.derive_stage_group(
+        code,
+        _finding(FindingKind.T, t) if t else None,
+        _finding(FindingKind.N, n),
+        _finding(FindingKind.M, m, prefix="c") if m else None,
+    )
+    assert (derived.value if derived else None) == group
+
+
+@pytest.mark.parametrize(
+    ("code", "t", "group"),
+    [
+        ("UM", "T3b", "IIIA"),  # the uvea has no lymphatics and enucleation removes no nodes: cN0
+        ("UM", "T2", None),  # T2a-T2d: IIA, IIB or IIIA
+        ("SEM", "T1", None),  # retroperitoneal nodes are often involved: silence is not N0
+        ("BILIARY_TRACT", "T1", None),  # gallbladder nodes are often sampled: silence is not N0
+    ],
+)
+def test_cn0_assumed_for_uveal_melanoma_but_not_testis_or_gallbladder(
+    code: str, t: str, group: str | None
+) -> None:
+    derived = staging.derive_stage_group(code, _finding(FindingKind.T, t), None, None, assume_n0=True)
+    assert (derived.value if derived else None) == group
+    if derived is not None:
+        assert "cN0 assumed" in (derived.basis_note or "")
 
 
 @pytest.mark.parametrize(
