@@ -13,7 +13,9 @@ literature ("BRAF mutations can be found in 14% of colorectal cancers") or a tes
 mutation or gene amplification status"). Tables are read row by row with
 their headers, and their rows are cited where they stand in the page text; variants of uncertain
 significance are skipped. An in situ hybridisation result settles an equivocal IHC score and keeps
-it beside the result. All medicine (names, words, thresholds) lives in data/biomarkers.yaml.
+it beside the result. The stains of a panel's proteins give the panel's result together: a lost
+protein makes it positive, all of them kept negative (MLH1, MSH2, MSH6 and PMS2 give dMMR or pMMR).
+All medicine (names, words, thresholds) lives in data/biomarkers.yaml.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from extractors.base import PageText
 from extractors.nlp.rules import context_rules
 from extractors.nlp.sections import sections
-from oncoguide.domain import Biomarker, BiomarkerResult, Finding, FindingKind
+from oncoguide.domain import Basis, Biomarker, BiomarkerResult, Evidence, Finding, FindingKind
 
 _DATA = Path(__file__).with_name("data") / "biomarkers.yaml"
 _BARE_REACH = 12  # characters after a marker within which a unitless number may be its value
@@ -48,8 +50,9 @@ _POS, _NEG = BiomarkerResult.POSITIVE, BiomarkerResult.NEGATIVE
 _OPPOSITE = {_POS: _NEG, _NEG: _POS}
 _LOSS_KINDS = ("lost", "retained")  # leading words that say a marker's product is lost or kept
 _PUNCTUATION = " \t\n:.,;-"
-# Between two names of one list: punctuation, "and"/"or", a bracketed synonym ("HER2 (ERBB2)").
-_CONNECTOR = re.compile(r"[\s,/&()]*(?:(?:and|or|nor)\b[\s,/&()]*)?", re.IGNORECASE)
+# Between two names of one list: punctuation, "and"/"or", a bracketed synonym ("HER2 (ERBB2)"); a comma
+# may carry an OCR'd period ("EGFR,. KRAS and BRAF negative").
+_CONNECTOR = re.compile(r"(?:[\s,/&()]|,\.)*(?:(?:and|or|nor)\b(?:[\s,/&()]|,\.)*)?", re.IGNORECASE)
 # A one-digit position needs its "p." ("p.M1I"): "Neu (H2N)" names a clone.
 _PROTEIN = re.compile(
     r"(?<![\w.>])(?:p\.\s?\(?(?=[A-Z](?:[a-z]{2})?\d)|(?=[A-Z](?:[a-z]{2})?\d{2}))"
@@ -88,6 +91,10 @@ class MarkerSpec(_Model):
     bare_max: float | None = None  # the largest such number that can be a value (not a record number)
     amplification_is_result: bool = False  # its amplification is the result itself, not a variant
     loss: BiomarkerResult = BiomarkerResult.POSITIVE  # what a lost product means ("loss of STK11")
+    # Its own words before its name that say its product is lost or kept ("negative for MLH1").
+    before: dict[Literal["lost", "retained"], list[str]] = Field(default_factory=dict)
+    # The panel whose result it is part of (MLH1 of MMR): reported only as that panel's result.
+    panel: str | None = None
     ambiguous: list[BiomarkerResult] = Field(default_factory=list)  # general result words it ignores
     ihc_scores: dict[str, BiomarkerResult] = Field(default_factory=dict)
     scores: dict[BiomarkerResult, str] = Field(default_factory=dict)  # result -> score (MSS, pMMR)
@@ -131,6 +138,7 @@ class Lexicon(_Model):
     test_names: list[str]
     before: dict[BiomarkerResult, list[str]]
     loss_before: dict[Literal["lost", "retained"], list[str]]
+    gene_tests: dict[Literal["after", "before"], list[str]]
     handed_on: str
     own_objects: list[str]
     discard: list[str]
@@ -157,6 +165,9 @@ class _Compiled:
     after: dict[str, re.Pattern[str]]  # marker -> its result cues, general and its own
     before: re.Pattern[str]
     before_kinds: tuple[str, ...]  # per group: a result, or "lost" / "retained"
+    own_before: dict[str, re.Pattern[str]]  # marker -> its own leading words, groups "lost" / "retained"
+    gene_after: re.Pattern[str]
+    gene_before: re.Pattern[str]
     alteration: re.Pattern[str]
     discard: re.Pattern[str]
     discard_before: re.Pattern[str]
@@ -224,6 +235,15 @@ def _compiled() -> _Compiled:
         **lexicon.loss_before,
     }
     before_body, before_keys = _named(leading)
+    own_before = {
+        marker: re.compile(
+            rf"(?:{'|'.join(f'(?P<{k}>{_alternation(ps)})' for k, ps in spec.before.items() if ps)})"
+            r"\s*(?:the\s+)?\Z",
+            re.IGNORECASE,
+        )
+        for marker, spec in lexicon.markers.items()
+        if any(spec.before.values())
+    }
     sign_body = "|".join(f"(?P<{r.value}>{_alternation(ps)})" for r, ps in lexicon.signs.items())
     scales = "|".join(f"(?P<f{i}>{_alternation(ps)})" for i, ps in enumerate(lexicon.field_scales.values()))
     alteration_body = "|".join(f"(?P<a{i}>{a.pattern})" for i, a in enumerate(lexicon.alterations))
@@ -240,6 +260,13 @@ def _compiled() -> _Compiled:
         after=after,
         before=re.compile(rf"(?:{before_body})\s*(?:the\s+)?\Z", re.IGNORECASE),
         before_kinds=tuple(before_keys),
+        own_before=own_before,
+        gene_after=re.compile(
+            rf"[\s,.:;]*(?:{_alternation(lexicon.gene_tests.get('after', []))})(?![\w])", re.IGNORECASE
+        ),
+        gene_before=re.compile(
+            rf"(?<![\w])(?:{_alternation(lexicon.gene_tests.get('before', []))})(?![\w])", re.IGNORECASE
+        ),
         alteration=re.compile(
             rf"(?<![\w])(?:{alteration_body})(?![\w])(?![\s-]*(?:{_alternation(lexicon.test_names)})\b)",
             re.IGNORECASE,
@@ -288,6 +315,8 @@ def lint() -> list[str]:
     for marker, spec in lexicon.markers.items():
         if not spec.exact and not spec.aliases:
             problems.append(f"biomarkers.yaml: {marker}: no name to find it by")
+        if spec.panel and spec.panel not in lexicon.markers:
+            problems.append(f"biomarkers.yaml: {marker}: unknown panel {spec.panel}")
         if spec.loss not in _OPPOSITE:
             problems.append(f"biomarkers.yaml: {marker}: loss must be positive or negative")
         for unit in [*spec.thresholds, *spec.units]:
@@ -403,6 +432,8 @@ def _read(
         if sign
         else _first_cue(compiled.after[marker], words, compiled, _broken(phrase, skip))
     )
+    if lead and cue and _SENTENCE_BREAK.search(words[: cue[1]]):
+        cue = None  # "Negative for ... the ALK gene. Probe ... % Positive nuclei": a later sentence's word
     value = _value_in(words, spec, compiled)
     # A measured marker's number written before any result word decides ("Ki-67 20%, ... negative margins"):
     # what is read ends with the number.
@@ -609,6 +640,7 @@ def _prose_findings(
         reach = runs[index - 1][-1].end if index else 0
         before = compiled.before.search(text[max(reach, start - _BEFORE) : start])
         kind = compiled.before_kinds[int((before.lastgroup or "g0")[1:])] if before else None
+        run_before = (before, kind)
         if run[0].result is not None:
             lead = _lead(kind, compiled.lexicon.markers[run[0].markers[0]])
             if (finding := _self_finding(page, run[0], lead, compiled)) is not None:
@@ -627,7 +659,11 @@ def _prose_findings(
             # A name's own qualifier ("MET exon 14") sits between it and the next name of the list.
             own = text[mention.end : run[position + 1].start] if position + 1 < len(run) else phrase
             for marker in dict.fromkeys(mention.markers):
-                lead = _lead(kind, compiled.lexicon.markers[marker])
+                spec = compiled.lexicon.markers[marker]
+                if spec.panel and _names_a_gene(text, start, own, phrase, compiled):
+                    continue  # "MLH1 promoter methylation", "germline testing: negative for MLH1"
+                before, kind = _own_before(marker, text[max(reach, start - _BEFORE) : start], run_before)
+                lead = _lead(kind, spec)
                 reading = _read(marker, own, compiled, lead) if own is not phrase else None
                 if reading is None or reading.alteration is None:
                     shared = _read(marker, phrase, compiled, lead)
@@ -649,6 +685,24 @@ def _prose_findings(
                 confidence = _STATED if reading.explicit else _IMPLIED
                 findings.append(_finding(page, marker, reading, (span_start, span_end), confidence))
     return findings
+
+
+def _own_before(
+    marker: str, leading: str, general: tuple[re.Match[str] | None, str | None]
+) -> tuple[re.Match[str] | None, str | None]:
+    """The words before a name that say its result: the marker's own ("negative for MLH1": the protein
+    is lost) before the general ones."""
+    pattern = _compiled().own_before.get(marker)
+    own = pattern.search(leading) if pattern else None
+    return (own, own.lastgroup) if own else general
+
+
+def _names_a_gene(text: str, start: int, own: str, phrase: str, compiled: _Compiled) -> bool:
+    """Whether a stained protein's name stands for its gene: gene words right after it or its list
+    ("MLH1 promoter methylation", "MLH1 and MSH2 mutations") or before it in its sentence ("germline")."""
+    if compiled.gene_after.match(own) or compiled.gene_after.match(phrase):
+        return True
+    return compiled.gene_before.search(text, _sentence_start(text, start), start) is not None
 
 
 def _named_only(reading: _Reading) -> bool:
@@ -860,7 +914,7 @@ def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
     """
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     definite_markers = set()
-    for finding in findings:
+    for finding in _with_panels(findings):
         if finding.biomarker is None:
             continue
         marker = finding.biomarker
@@ -897,6 +951,64 @@ def select_biomarkers(findings: Sequence[Finding]) -> list[Finding]:
         )
     ]
     return sorted(chosen, key=_order)
+
+
+def _with_panels(findings: Sequence[Finding]) -> list[Finding]:
+    """A panel's result in place of its proteins' stains: a lost protein makes the panel positive
+    ("loss of MLH1 and PMS2": dMMR), every protein kept makes it negative (all four retained: pMMR).
+    Some kept and the others unstated, or one both lost and kept, say nothing of the panel."""
+    markers = _compiled().lexicon.markers
+    members: dict[str, list[str]] = defaultdict(list)
+    for name, spec in markers.items():
+        if spec.panel:
+            members[spec.panel].append(name)
+    chosen = [f for f in findings if not (f.biomarker and markers[f.biomarker.marker].panel)]
+    for panel, proteins in members.items():
+        stains: dict[str, dict[BiomarkerResult, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+        for finding in findings:
+            if finding.biomarker and finding.biomarker.marker in proteins:
+                stains[finding.biomarker.marker][finding.biomarker.result].append(finding)
+        lost = [p for p in proteins if stains[p][_POS] and not stains[p][_NEG]]
+        retained = [p for p in proteins if stains[p][_NEG] and not stains[p][_POS]]
+        if lost:
+            chosen.append(
+                _panel_finding(panel, _POS, [stains[p][_POS][0] for p in lost], f"loss of {_join(lost)}")
+            )
+        elif len(retained) == len(proteins):
+            note = f"{_join(retained)} retained"
+            chosen.append(_panel_finding(panel, _NEG, [stains[p][_NEG][0] for p in retained], note))
+    return chosen
+
+
+def _join(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _panel_finding(panel: str, result: BiomarkerResult, stains: Sequence[Finding], note: str) -> Finding:
+    spec = _compiled().lexicon.markers[panel]
+    methods = {f.biomarker.method for f in stains if f.biomarker}
+    biomarker = Biomarker(
+        marker=panel,
+        gene=spec.gene,
+        result=result,
+        method=methods.pop() if len(methods) == 1 else None,
+        score=spec.scores.get(result),
+    )
+    return stains[0].model_copy(
+        update={
+            "value": f"{panel} {result.value}",
+            "display": f"{_display(biomarker)}: {note}",
+            "biomarker": biomarker,
+            "evidence": list({_place(q): q for f in stains for q in f.evidence}.values()),
+            "confidence": min(f.confidence for f in stains),
+            "basis": Basis.DERIVED,
+            "basis_note": note,
+        }
+    )
+
+
+def _place(quote: Evidence) -> tuple[str, int, int, int]:
+    return quote.document_id, quote.page, quote.start, quote.end
 
 
 def _settling(finding: Finding, group: Sequence[Finding]) -> Finding:

@@ -544,3 +544,140 @@ def test_devset_positive_genes_are_read_from_results(devset: list[dict[str, Any]
                 quote.quote,
             )
     assert checked >= 10
+
+
+# --- mismatch-repair stains and gene-level negatives ------------------------------------------------
+
+
+def _mmr(text: str) -> list[tuple[BiomarkerResult, str | None]]:
+    return [(f.biomarker.result, f.biomarker.score) for f in facts(text) if f.biomarker.marker == "MMR"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A lost repair protein (any of the four) makes the tumour deficient.
+        ("Negative for MLH1.", [(POS, "dMMR")]),
+        ("MLH1: negative (loss of nuclear expression). PMS2: negative.", [(POS, "dMMR")]),
+        ("There is loss of MLH1 and PMS2 expression in the tumour.", [(POS, "dMMR")]),
+        ("The tumour cells are negative for MSH2 and MSH6; MLH1 and PMS2 are retained.", [(POS, "dMMR")]),
+        ("MLH1 and PMS2 not expressed; MSH2 and MSH6 expressed.", [(POS, "dMMR")]),
+        # All four kept makes it proficient, however the stain is worded.
+        ("MLH1, MSH2, MSH6, PMS2: intact nuclear expression.", [(NEG, "pMMR")]),
+        ("MLH1: retained. MSH2: retained. MSH6: retained. PMS2: retained.", [(NEG, "pMMR")]),
+        ("MLH1, MSH2, MSH6 and PMS2: positive nuclear expression.", [(NEG, "pMMR")]),
+        (
+            "MLH1: Normal expression. PMS2: Normal expression. "
+            "MSH2: Normal expression. MSH6: Normal expression.",
+            [(NEG, "pMMR")],
+        ),
+        ("Mismatch repair proteins retained (intact nuclear staining).", [(NEG, "pMMR")]),
+        # Some kept and the others unstated say nothing of the tumour.
+        ("MLH1 and PMS2 intact.", []),
+        ("The tumour cells are positive for MLH1 (90% of tumour cells positive).", []),
+        ("Microsatellite instability: no loss of MLH1 expression.", []),
+        # The gene, not the stain: germline testing, methylation, mutations.
+        ("MLH1 promoter methylation: negative.", []),
+        ("Germline testing: negative for MLH1, MSH2, MSH6 and PMS2.", []),
+        ("Lynch syndrome panel: negative for MLH1 and MSH2.", []),
+        ("No MLH1, MSH2, MSH6 or PMS2 mutations detected.", []),
+        ("Tumor is positive for MLH1 mutation.", []),
+        (
+            "Germline mutation analysis for the mismatch repair genes (MLH1, MSH2 and MSH6) is recommended.",
+            [],
+        ),
+    ],
+)
+def test_mismatch_repair_stains_make_the_panel_result(
+    text: str, expected: list[tuple[BiomarkerResult, str | None]]
+) -> None:
+    assert _mmr(text) == expected
+
+
+def test_a_panel_result_cites_its_stains() -> None:
+    found = facts("MLH1: negative. PMS2: negative. MSH2: intact. MSH6: intact.")
+    assert [f.biomarker.marker for f in found] == ["MMR"]  # the proteins are reported as the panel
+    assert [q.quote for q in found[0].evidence] == ["MLH1: negative", "PMS2: negative"]
+    assert found[0].display == "MMR: positive (dMMR): loss of MLH1 and PMS2"
+
+
+def test_pten_loss_and_literature_about_pten() -> None:
+    assert (
+        one("Loss of PTEN expression.", "PTEN").result,
+        one("PTEN: loss of expression.", "PTEN").result,
+    ) == (
+        POS,
+        POS,
+    )
+    literature = "Retained expression of PTEN was found to be associated with a better prognosis."
+    assert results(literature, "PTEN") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        (
+            "EGFR Mutation Analysis. Body Site: Left upper lobe of lung. Clinical Data: Adenocarcinoma. "
+            "RESULTS: No mutation detected.",
+            "EGFR",
+        ),
+        (
+            "KRAS MUTATION ANALYSIS. Body Site: lung. Specimen Type: Slides. Clinical Data: Adenocarcinoma. "
+            "RESULTS: Wild-type gene.",
+            "KRAS",
+        ),
+        ("KRAS: wild type.", "KRAS"),
+        ("No mutations were detected in exons 18-21 of EGFR.", "EGFR"),
+        ("No mutations were identified at codons 12 and 13. of the KRAS gene.", "KRAS"),
+        ("KRAS codon 12/13: not detected.", "KRAS"),
+        ("BRAF V600E: negative.", "BRAF"),
+        (
+            "INTERPRETATION: Negative for a rearrangement involving the ALK gene. "
+            "Probe: 2p23, 0% positive nuclei.",
+            "ALK",
+        ),
+        (
+            "Based on sequencing analysis, no. mutations were detected in the PIK3CA gene exons 1, 9 or 20.",
+            "PIK3CA",
+        ),
+        ("Mutations in BRAF, NRAS61, HRAS61 and KRAS12/13 not identified.", "NRAS"),
+        ("Mutations in BRAF, NRAS61, HRAS61 and KRAS12/13 not identified.", "KRAS"),
+        ("Molecular studies: they are EGFR,. KRAS and BRAF negative.", "EGFR"),
+    ],
+)
+def test_gene_level_negatives(text: str, marker: str) -> None:
+    assert set(results(text, marker)) == {NEG}
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("EGFR mutation analysis will be performed.", "EGFR"),  # pending, not negative
+        (
+            "EGFR Mutation Analysis. METHOD: Exons 18-21 are sequenced; "
+            "mutations are detected by amplification.",
+            "EGFR",
+        ),
+        ("KRAS MUTATION ANALYSIS. Body Site: colon. RESULTS: see addendum.", "KRAS"),
+    ],
+)
+def test_a_test_heading_alone_gives_no_negative(text: str, marker: str) -> None:
+    assert NEG not in results(text, marker) and POS not in results(text, marker)
+
+
+def test_a_positive_after_a_test_heading_keeps_its_variant() -> None:
+    text = (
+        "EGFR Mutation Analysis. Body Site: lung. Clinical Data: Adenocarcinoma. "
+        "RESULTS: Positive for the L858R mutation."
+    )
+    found = one(text, "EGFR")
+    assert (found.result, found.alteration) == (POS, "p.L858R")
+
+
+def test_devset_molecular_addenda_give_gene_negatives(devset: list[dict[str, Any]]) -> None:
+    """TCGA-97-8175 reports EGFR, KRAS and ALK after their test headings: all negative, none pending."""
+    record = next(r for r in devset if r["id"] == "TCGA-97-8175")
+    found = {f.biomarker.marker: f.biomarker.result for f in facts(record["text"])}
+    assert {m: found.get(m) for m in ("EGFR", "KRAS", "ALK")} == {"EGFR": NEG, "KRAS": NEG, "ALK": NEG}
+    stains = next(r for r in devset if r["id"] == "TCGA-AY-A54L")  # four stains of normal expression
+    assert _mmr(stains["text"]) == [(NEG, "pMMR")]
