@@ -22,6 +22,7 @@ stage IIIA adenocarcinoma of the lung" is the patient's current cancer): only ex
 from __future__ import annotations
 
 import bisect
+import gc
 import re
 import warnings
 from collections.abc import Sequence
@@ -89,6 +90,12 @@ def pipeline() -> tuple[Language, Any]:
             for rule in context_rules().rules
         ]
     )
+    # The pipeline, its rules and the libraries just imported live as long as the process. Each full
+    # collection of the cyclic GC would re-scan them all (~240k objects, ~0.15 s), and the words and
+    # findings of a few pages trigger one: freezing them out of the GC saves ~20% of the pipeline's time.
+    # Frozen objects are still freed by reference counting; collecting first leaves no garbage frozen.
+    gc.collect()
+    gc.freeze()
     return nlp, context
 
 
@@ -131,6 +138,9 @@ def assign_assertions(text: str, spans: Sequence[tuple[int, int]]) -> list[Asser
 
 
 def _context_statuses(text: str, spans: list[tuple[int, int]]) -> list[Assertion]:
+    import numpy  # deferred like spaCy itself, which `pipeline` loads on first use
+    from spacy.attrs import SENT_START
+
     nlp, context = pipeline()
     ends = _sentence_ends(text)
     windows: dict[tuple[int, int], int] = {}  # page window -> offset in the joined text
@@ -150,9 +160,11 @@ def _context_statuses(text: str, spans: list[tuple[int, int]]) -> list[Assertion
         span = doc.char_span(joined, joined + w_end - w_start, alignment_mode="expand")
         if span is not None:
             token_range[(w_start, w_end)] = (span.start, span.end)
-    sentence_starts = {start for start, _ in token_range.values()}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.i in sentence_starts
+    # One sentence per window, set as an array: `Token.is_sent_start` checks the whole Doc at each
+    # assignment, which is quadratic in its length. 1 starts a sentence, -1 (as uint64) does not.
+    sentence_starts = numpy.full(len(doc), -1, dtype=numpy.int64)
+    sentence_starts[[0, *(start for start, _ in token_range.values())]] = 1
+    doc.from_array([SENT_START], sentence_starts.astype(numpy.uint64).reshape(-1, 1))
 
     targets: dict[tuple[int, int], tuple[int, int]] = {}  # target tokens -> its window's tokens
     target_of: list[tuple[int, int] | None] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from extractors.nlp.rules import section_rules
 
@@ -68,6 +68,13 @@ def _key(header: str) -> str:
 
 def sections(text: str) -> list[Section]:
     """The page's sections in order; text before the first header belongs to none."""
+    return list(_page_sections(text))
+
+
+# The biomarker and treatment extractors and the assertion step each ask for the sections of the same
+# page in turn: the header regex runs over a page once, not three times.
+@lru_cache(maxsize=8)
+def _page_sections(text: str) -> tuple[Section, ...]:
     pattern, kinds = _headers()
     found = [
         (m.start(group), m.end(), m.group(group), kinds[_key(m.group(group))])
@@ -87,7 +94,7 @@ def sections(text: str) -> list[Section]:
                 result.append(Section(label.group("title"), OTHER, label.start("title"), next_start))
             continue
         result.append(Section(title, kind.category, start, end, kind.results))
-    return result
+    return tuple(result)
 
 
 def _bound(text: str, body: int, end: int) -> tuple[int, re.Match[str] | None]:
