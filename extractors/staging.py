@@ -400,6 +400,11 @@ def _words(phrases: Sequence[str]) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
+def _stems(phrases: Sequence[str]) -> re.Pattern[str]:
+    """Any of the phrases from a word start, the word going on ("esophag" finds "esophageal")."""
+    return re.compile(rf"\b{_words(phrases)}\w*", re.IGNORECASE)
+
+
 @cache
 def _compiled() -> _Compiled:
     data = StagingData.model_validate(
@@ -471,10 +476,7 @@ def _compiled() -> _Compiled:
             for rule in data.t_from_extent
         },
         extent_blocked_by={
-            rule.name: re.compile(rf"\b{_words(rule.blocked_by)}\w*", re.IGNORECASE)
-            if rule.blocked_by
-            else None
-            for rule in data.t_from_extent
+            rule.name: _stems(rule.blocked_by) if rule.blocked_by else None for rule in data.t_from_extent
         },
         distant={
             rule.name: tuple(
@@ -485,10 +487,7 @@ def _compiled() -> _Compiled:
         },
         recurrence=re.compile(data.recurrence_mention, re.IGNORECASE),
         raised_by={
-            rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
-            if rule.raised_by
-            else None
-            for rule in data.t_from_size
+            rule.name: _stems(rule.raised_by) if rule.raised_by else None for rule in data.t_from_size
         },
         extensions={
             rule.name: tuple(
@@ -518,14 +517,11 @@ def _compiled() -> _Compiled:
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE)
             for pattern in [*data.tumour_size_patterns, *data.focality_size_patterns]
         ),
-        focality_raised_by={
-            rule.name: re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE)
-            for rule in data.t_from_focality
-        },
+        focality_raised_by={rule.name: _stems(rule.raised_by) for rule in data.t_from_focality},
         confinement={
             rule.name: (
                 re.compile(rule.confined, re.IGNORECASE),
-                re.compile(rf"\b{_words(rule.raised_by)}\w*", re.IGNORECASE),
+                _stems(rule.raised_by),
             )
             for rule in data.t_from_confinement
         },

@@ -152,13 +152,35 @@ def delete_case(session: Session, case: Case) -> list[str]:
 
 def release_case(session: Session, case_id: str, run: int, navigator_id: str) -> bool:
     """A navigator approves the guidance of the run they reviewed; a newer run must be reviewed anew."""
+    return _move_case(
+        session,
+        case_id,
+        run,
+        CaseStage.READY_FOR_REVIEW,
+        {"stage": CaseStage.RELEASED},
+        "case.released",
+        actor=navigator_id,
+    )
+
+
+def _move_case(
+    session: Session,
+    case_id: str,
+    run: int,
+    from_stage: CaseStage,
+    values: dict[str, Any],
+    event: str,
+    **detail: Any,
+) -> bool:
+    """Move the case on if it is still in `from_stage` for `run` (a newer run or a redelivered task finds
+    it moved already and does nothing); record and announce the move."""
     done = session.execute(
         update(Case)
-        .where(Case.id == case_id, Case.stage == CaseStage.READY_FOR_REVIEW, Case.run == run)
-        .values(stage=CaseStage.RELEASED, updated_at=utcnow())
+        .where(Case.id == case_id, Case.stage == from_stage, Case.run == run)
+        .values(**values, updated_at=utcnow())
     ).rowcount
     if done:
-        log_event(session, case_id, "case.released", actor=navigator_id, run=run)
+        log_event(session, case_id, event, run=run, **detail)
         announce(session, case_id)
     return bool(done)
 
@@ -323,20 +345,12 @@ def _read_documents(
 
 
 def finish_case(session: Session, case_id: str, run: int, analysis: domain.Analysis) -> bool:
-    done = session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.stage == CaseStage.MATCHING, Case.run == run)
-        .values(
-            stage=CaseStage.READY_FOR_REVIEW,
-            analysis=EncodedJson(analysis.model_dump_json(exclude=_KEPT_APART)),
-            updated_at=utcnow(),
-        )
-    ).rowcount
-    if done:
-        counts = {"documents": len(analysis.documents), "findings": len(analysis.findings)}
-        log_event(session, case_id, "case.ready", run=run, **counts)
-        announce(session, case_id)
-    return bool(done)
+    values = {
+        "stage": CaseStage.READY_FOR_REVIEW,
+        "analysis": EncodedJson(analysis.model_dump_json(exclude=_KEPT_APART)),
+    }
+    counts = {"documents": len(analysis.documents), "findings": len(analysis.findings)}
+    return _move_case(session, case_id, run, CaseStage.MATCHING, values, "case.ready", **counts)
 
 
 def stored_analysis(case: Case) -> domain.Analysis | None:
@@ -348,15 +362,8 @@ def stored_analysis(case: Case) -> domain.Analysis | None:
 
 
 def fail_case(session: Session, case_id: str, run: int, code: str, detail: str) -> bool:
-    done = session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.stage == CaseStage.MATCHING, Case.run == run)
-        .values(stage=CaseStage.FAILED, failure_code=code, failure_detail=detail, updated_at=utcnow())
-    ).rowcount
-    if done:
-        log_event(session, case_id, "case.failed", run=run, code=code)
-        announce(session, case_id)
-    return bool(done)
+    values = {"stage": CaseStage.FAILED, "failure_code": code, "failure_detail": detail}
+    return _move_case(session, case_id, run, CaseStage.MATCHING, values, "case.failed", code=code)
 
 
 # --- the sweeper's view ----------------------------------------------------------------------
