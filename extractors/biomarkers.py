@@ -188,6 +188,11 @@ def _alternation(patterns: Sequence[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+def _from_word_start(body: str, *, whole: bool = True) -> re.Pattern[str]:
+    """`body` starting a word and, if `whole`, ending one too."""
+    return re.compile(rf"(?<![\w])(?:{body})" + (r"(?![\w])" if whole else ""), re.IGNORECASE)
+
+
 def _named(groups: dict[str, Sequence[str]]) -> tuple[str, list[str]]:
     keys = [key for key, patterns in groups.items() if patterns]
     body = "|".join(f"(?P<g{i}>{_alternation(groups[key])})" for i, key in enumerate(keys))
@@ -255,7 +260,7 @@ def _compiled() -> _Compiled:
     value = rf"(?:(?:{before_unit})\s*(?:of|:|=|is)?\s*)?{_NUMBER}\s*(?:(?P<pct>%)|(?:{after_unit})(?![\w]))?"
     return _Compiled(
         lexicon=lexicon,
-        mention=re.compile(rf"(?<![\w])(?:{mention})(?![\w])", re.IGNORECASE),
+        mention=_from_word_start(mention),
         names=tuple(names),
         after=after,
         before=re.compile(rf"(?:{before_body})\s*(?:the\s+)?\Z", re.IGNORECASE),
@@ -264,31 +269,27 @@ def _compiled() -> _Compiled:
         gene_after=re.compile(
             rf"[\s,.:;]*(?:{_alternation(lexicon.gene_tests.get('after', []))})(?![\w])", re.IGNORECASE
         ),
-        gene_before=re.compile(
-            rf"(?<![\w])(?:{_alternation(lexicon.gene_tests.get('before', []))})(?![\w])", re.IGNORECASE
-        ),
+        gene_before=_from_word_start(_alternation(lexicon.gene_tests.get("before", []))),
         alteration=re.compile(
             rf"(?<![\w])(?:{alteration_body})(?![\w])(?![\s-]*(?:{_alternation(lexicon.test_names)})\b)",
             re.IGNORECASE,
         ),
-        discard=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.discard)})(?![\w])", re.IGNORECASE),
-        discard_before=re.compile(
-            rf"(?<![\w])(?:{_alternation(lexicon.discard_before)})(?![\w])", re.IGNORECASE
-        ),
-        citation=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.citations)})", re.IGNORECASE),
+        discard=_from_word_start(_alternation(lexicon.discard)),
+        discard_before=_from_word_start(_alternation(lexicon.discard_before)),
+        citation=_from_word_start(_alternation(lexicon.citations), whole=False),
         handed_on=re.compile(
             rf"{lexicon.handed_on}(?!\s+(?:\w+\s+){{0,3}}?(?:{own_objects})(?![\w]))", re.IGNORECASE
         ),
         sign=re.compile(sign_body, re.IGNORECASE),
         scale=re.compile(rf"\s*(?:{scales})", re.IGNORECASE),
         scale_units=tuple(lexicon.field_scales),
-        legend=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.legends)})", re.IGNORECASE),
+        legend=_from_word_start(_alternation(lexicon.legends), whole=False),
         lead_in=re.compile(rf"(?:[\s:.,;-]|{_alternation(lexicon.lead_ins)})*", re.IGNORECASE),
-        vus=re.compile(rf"(?<![\w])(?:{_alternation(lexicon.vus_headings)})(?![\w])", re.IGNORECASE),
-        method=re.compile(rf"(?<![\w])(?:{methods})(?![\w])", re.IGNORECASE),
+        vus=_from_word_start(_alternation(lexicon.vus_headings)),
+        method=_from_word_start(methods),
         value=re.compile(value, re.IGNORECASE),
         columns={
-            kind: re.compile(rf"(?<![\w])(?:{_alternation(ps)})", re.IGNORECASE)
+            kind: _from_word_start(_alternation(ps), whole=False)
             for kind, ps in lexicon.columns.model_dump().items()
         },
     )

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.base import PageText
 from extractors.phrase_regex import phrase_trie
-from oncoguide.domain import Basis, Finding, FindingKind
+from oncoguide.domain import Basis, Evidence, Finding, FindingKind
 from oncoguide.paths import ONCOTREE
 
 _DATA = Path(__file__).with_name("data")
@@ -524,6 +524,12 @@ def _type_finding(scan: _Page, hit: _Hit, code: str, base: float, note: str | No
     entry = _lexicon().types.types[code]
     if entry.tissue in scan.incidental_tissues:
         base *= _INCIDENTAL
+    return _coded(code, note, [scan.page.evidence(hit.start, hit.end)], _confidence(scan, hit, base))
+
+
+def _coded(code: str, note: str | None, evidence: list[Evidence], confidence: float) -> Finding:
+    """A cancer-type finding with the OncoTree code's name and ICD-10 code; derived where a note says how."""
+    entry = _lexicon().types.types[code]
     return Finding(
         kind=FindingKind.CANCER_TYPE,
         value=code,
@@ -532,8 +538,8 @@ def _type_finding(scan: _Page, hit: _Hit, code: str, base: float, note: str | No
         code=entry.icd10,
         basis=Basis.DERIVED if note else Basis.STATED,
         basis_note=note,
-        evidence=[scan.page.evidence(hit.start, hit.end)],
-        confidence=_confidence(scan, hit, base),
+        evidence=evidence,
+        confidence=confidence,
     )
 
 
@@ -765,18 +771,12 @@ def _children() -> dict[str, tuple[str, ...]]:
 
 
 def _derived(code: str, under: Sequence[Finding]) -> Finding:
-    entry = _lexicon().types.types[code]
     stated = sorted({f.value for f in under})
-    return Finding(
-        kind=FindingKind.CANCER_TYPE,
-        value=code,
-        display=entry.name,
-        system="OncoTree",
-        code=entry.icd10,
-        basis=Basis.DERIVED,
-        basis_note=f"the common type of {', '.join(stated)}: none of them clearly outweighs the others",
-        evidence=[e for f in sorted(under, key=lambda f: -f.confidence)[:3] for e in f.evidence],
-        confidence=round(max((f.confidence for f in under), default=0.0) * 0.8, 3),
+    return _coded(
+        code,
+        f"the common type of {', '.join(stated)}: none of them clearly outweighs the others",
+        [e for f in sorted(under, key=lambda f: -f.confidence)[:3] for e in f.evidence],
+        round(max((f.confidence for f in under), default=0.0) * 0.8, 3),
     )
 
 
