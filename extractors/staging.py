@@ -54,14 +54,14 @@ _PREFIX_RANK = {"p": 3, "yp": 3, "rp": 3, "a": 3, None: 2, "y": 2, "r": 2, "c": 
 _TOKEN = (
     r"(?:yp|yc|rp|rc|p|c|y|r|a|P)?\s?"
     r"(?:T\s?(?:is|IS|Is|X|x|mi|[0-4OoIil|](?:mi|[a-dA-D][12]?)?)"
-    r"|N\s?(?:X|x|[0-3OoIl](?:mi|[a-cA-C])?)"
+    r"|N\s?(?:X|x|[0-3OoIl](?:mi|[a-cA-C])?)(?:i[+-])?"  # "pN0i+": isolated tumour cells, unbracketed
     r"|M\s?(?:X|x|[01Oo](?:[a-dA-D])?))"
     r"(?:\s?\((?:m|sn|i[+-]|mol[+-]|f|\d{1,2}|sn\s?,\s?i[+-])\))?"
 )
-# TNM descriptors that reports write inside or after a run ("pT2c N0 L1", "pT3a R1 N0 MX"): lymphatic
-# (L) and venous (V) invasion, residual tumour (R), perineural invasion (Pn), and M "not applicable"
-# ("pT3N1Mn/a"). They are not categories.
-_DESCRIPTOR = r"(?:L[01]|V[012]|R[012]|Pn[01]|M\s?n/a)"
+# TNM descriptors that reports write inside or after a run ("pT2c N0 L1", "pT3a R1 N0 MX", OCR'd
+# "pT1cN1aLOVORO"): lymphatic (L) and venous (V) invasion, residual tumour (R), perineural invasion (Pn),
+# and M "not applicable" ("pT3N1Mn/a"). They are not categories.
+_DESCRIPTOR = r"(?:L[01O]|V[012O]|R[012O]|Pn[01]|M\s?n/a)"
 # Between the tokens of a run: separators, descriptors, and a node count ("pN2 (5/30) M1").
 _RUN = re.compile(
     rf"(?:(?<![A-Za-z0-9])|(?<=AJCC))(?:{_TOKEN})"  # "(AJCCpT2)": OCR glues the label to the category
@@ -282,6 +282,9 @@ class TRefinement(_Model):
     t: str
     max_cm: float = Field(gt=0)
     refined: str
+    # The AJCC editions in which it holds, where they disagree; it is used only where the report names one of
+    # them (one that names the 6th counts as the 7th).
+    editions: list[int] | None = Field(default=None, min_length=1)
 
 
 class DistantSites(_Model):
@@ -317,6 +320,7 @@ class StagingData(_Model):
     node_denial_words: list[str] = Field(min_length=1)
     node_examined_mention: str
     nodes_stated_free: str
+    metastasis_stated_positive: str
     node_involved_number: str
     number_words: dict[str, int]
     node_count_bands: list[NodeCountBands]
@@ -360,6 +364,7 @@ class _Compiled:
     node_denial: re.Pattern[str]
     node_examined: re.Pattern[str]
     nodes_stated_free: re.Pattern[str]
+    metastasis_stated_positive: re.Pattern[str]
     node_involved_number: re.Pattern[str]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
@@ -433,6 +438,7 @@ def _compiled() -> _Compiled:
         node_denial=re.compile(rf"\b{_words(data.node_denial_words)}\b", re.IGNORECASE),
         node_examined=re.compile(data.node_examined_mention, re.IGNORECASE),
         nodes_stated_free=re.compile(data.nodes_stated_free, re.IGNORECASE),
+        metastasis_stated_positive=re.compile(data.metastasis_stated_positive, re.IGNORECASE),
         node_involved_number=re.compile(data.node_involved_number, re.IGNORECASE),
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
@@ -701,9 +707,10 @@ def select_stage(
         silent_on_nodes = "n" not in selection.conflicts and not any(
             _node_counts(page) or _uncounted_positive(page, []) for page in pages
         )
-        t = selection.t and refine_t_by_size(selection.t, pages, cancer_code)
+        edition = _edition(pages)
+        t = selection.t and refine_t_by_size(selection.t, pages, cancer_code, edition)
         selection.stage_group = derive_stage_group(
-            cancer_code, t, selection.n, selection.m, _edition(pages), assume_n0=silent_on_nodes
+            cancer_code, t, selection.n, selection.m, edition, assume_n0=silent_on_nodes
         )
     return selection
 
@@ -845,9 +852,11 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
 
 def _n0_from_nodes_stated_free(pages: Sequence[PageText]) -> Finding | None:
     """N0 where a record calls the regional nodes free of tumour without counting them ("as well as free
-    lymph nodes") and no record mentions an involved node."""
-    pattern = _compiled().nodes_stated_free
-    if any(_uncounted_positive(page, []) for page in pages):
+    lymph nodes", "Lymph nodes negative for cancer") and no record mentions an involved node or says that
+    something is positive for metastasis."""
+    compiled = _compiled()
+    pattern, positive = compiled.nodes_stated_free, compiled.metastasis_stated_positive
+    if any(_uncounted_positive(page, []) or positive.search(page.text) for page in pages):
         return None
     for page in pages:
         match = pattern.search(page.text)
@@ -1069,20 +1078,28 @@ def _derived_t(value: str, note: str, evidence: list[Evidence], confidence: floa
     )
 
 
-def refine_t_by_size(t: Finding, pages: Sequence[PageText], cancer_code: str) -> Finding:
+def refine_t_by_size(t: Finding, pages: Sequence[PageText], cancer_code: str, edition: int | None) -> Finding:
     """A stated T made finer by the tumour's largest size, where the editions agree on the finer category
-    (lung pT2 of at most 4 cm is T2a); otherwise T itself. Used to choose the stage group only."""
+    (lung pT2 of at most 4 cm is T2a) or the report names the edition that makes it (lung pT2 of at most
+    5 cm is T2a in the 7th); otherwise T itself. Used to choose the stage group only."""
     compiled = _compiled()
-    rule = _rule_for(compiled.data.t_refinements, cancer_code)
-    if rule is None or t.value != rule.t:
+    chain = lineage(cancer_code)
+    rules = [
+        rule
+        for rule in compiled.data.t_refinements
+        if any(code in rule.applies_to for code in chain)
+        and t.value == rule.t
+        and (rule.editions is None or edition in rule.editions)
+    ]
+    size = _largest(pages, compiled.tumour_sizes) if rules else None
+    rule = next((r for r in rules if size is not None and size.cm <= r.max_cm), None)
+    if rule is None or size is None:
         return t
-    size = _largest(pages, compiled.tumour_sizes)
-    if size is None or size.cm > rule.max_cm:
-        return t
+    named = f" in the AJCC {edition}th edition, which the report names" if rule.editions else ""
     return t.model_copy(
         update={
             "value": rule.refined,
-            "display": f"{t.display} ({rule.refined} by a tumour size of {size.quote})",
+            "display": f"{t.display} ({rule.refined} by a tumour size of {size.quote}{named})",
             "evidence": [*t.evidence, size.evidence],
         }
     )
@@ -1577,6 +1594,8 @@ def lint() -> list[str]:
             problems.append(
                 f"staging.yaml: t_refinements {refinement.name}: bad refinement {refinement.refined}"
             )
+        if not set(refinement.editions or []) <= {7, 8}:
+            problems.append(f"staging.yaml: t_refinements {refinement.name}: unknown AJCC edition")
     problems.extend(
         f"staging.yaml: distant_metastasis_patterns: {pattern!r} needs a (?P<site>SITE) group"
         for pattern in compiled.data.distant_metastasis_patterns

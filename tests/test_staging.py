@@ -97,6 +97,27 @@ def test_pathologic_beats_clinical_and_specific_beats_general() -> None:
     assert chosen is not None and (chosen.prefix, chosen.value) == ("p", "T2a")
 
 
+@pytest.mark.parametrize(
+    ("t", "n", "edition", "group"),
+    [
+        ("T1b", "N0", 8, "IA2"),
+        ("T1b", "N0", 7, "IA"),
+        ("T2a", "N1", 7, "IIA"),
+        ("T2a", "N1", 8, "IIB"),
+        ("T2a", "N1", None, "II"),
+        ("T2b", "N1", None, "IIB"),
+        ("T3", "N2", 7, "IIIA"),
+        ("T3", "N2", 8, "IIIB"),
+        ("T4", "N3", None, "III"),
+    ],
+)
+def test_lung_groups_follow_the_named_edition(t: str, n: str, edition: int | None, group: str) -> None:
+    derived = staging.derive_stage_group(
+        "LUAD", _finding(FindingKind.T, t), _finding(FindingKind.N, n), None, edition
+    )
+    assert derived is not None and derived.value == group
+
+
 def test_equal_disagreement_is_a_conflict_not_a_guess() -> None:
     findings = [_finding(FindingKind.N, "N0"), _finding(FindingKind.N, "N2")]
     selection = staging.select_stage(findings, "IDC", [])
@@ -111,7 +132,7 @@ def test_equal_disagreement_is_a_conflict_not_a_guess() -> None:
         ("IDC", "T2", "N0", None, "IIA"),
         ("IDC", "T1c", "N1mi", None, "IB"),
         ("IDC", "T4b", None, None, "III"),  # any N with T4 and M0 is stage III
-        ("LUAD", "T1b", "N0", None, "IA2"),
+        ("LUAD", "T1b", "N0", None, "I"),  # IA2 in the 8th edition, IA in the 7th: no edition named
         ("LUAD", "T2a", "N2", "M1c", "IVB"),
         ("COAD", "T3", "N1b", "M1a", "IVA"),
         ("COAD", "T4", "N0", None, "II"),
@@ -168,9 +189,9 @@ def test_staging_data_lints_clean() -> None:
 
 @pytest.mark.devset
 def test_stage_figures_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """Precision first. Measured: T 0.956 (coverage 0.850), N 0.965 (0.77), M 1.00 (0.05), stage group 0.938
-    (0.634)."""
-    floors = {"t": (0.95, 0.84), "n": (0.95, 0.76), "m": (0.95, 0.04), "stage_group": (0.92, 0.63)}
+    """Precision first. Measured: T 0.956 (coverage 0.850), N 0.965 (0.78), M 1.00 (0.05), stage group 0.939
+    (0.646)."""
+    floors = {"t": (0.95, 0.84), "n": (0.95, 0.77), "m": (0.95, 0.04), "stage_group": (0.92, 0.64)}
     tallies = {name: [0, 0, 0] for name in floors}
     for record in devset:
         predicted = predict_report(record["text"], record["id"]).fields
@@ -224,6 +245,18 @@ def test_n_from_node_counts(text: str, code: str, n: str | None) -> None:
             None,
         ),
         ("Resection margins free; lymph nodes not submitted.", None),
+        ("Histopathological diagnosis: invasive carcinoma. Lymph nodes negative for cancer.", "N0"),
+        ("Lymph node, level 10R, excision: Hyalinized lymph node, negative for neoplasm.", "N0"),
+        ("Sentinel lymph node, biopsy: negative for carcinoma.", "N0"),
+        ("Lymph nodes: Negative for metastasis. Margins: uninvolved.", "N0"),
+        ("Lymph nodes not sampled, margins negative for carcinoma.", None),  # the margins, not the nodes
+        ("No lymph nodes identified, skin negative for tumor.", None),
+        # a node the report does not call a lymph node holds metastasis
+        (
+            "A single obturator node (of 9) is positive for metastatic adenocarcinoma. Para-aortic lymph "
+            "nodes are negative for tumor.",
+            None,
+        ),
     ],
 )
 def test_n0_from_nodes_stated_free_without_a_count(text: str, n: str | None) -> None:
@@ -291,6 +324,12 @@ def test_cn0_is_assumed_only_where_nodes_are_seldom_removed() -> None:
         # "PNI" is perineural invasion: alone, or after a T with a capital P
         ("Perineural invasion (PNI): present. pT3, PNI present.", ["pT3"], []),
         ("Margins free; pNI.", [], []),
+        # OCR's O for 0 in the descriptors, and isolated tumour cells written without brackets
+        ("Tumor classification: NOS, G II, pT1cN1aLOVORO.", ["pT1c"], ["pN1a"]),
+        ("Concluding tumor classification: NOS, G III, pT2LOVORO.", ["pT2"], []),
+        ("Sentinel lymph node: rare isolated cytokeratin positive cells (pNOi+).", [], ["pN0"]),
+        ("pT1b pN0i- (sn)", ["pT1b"], ["pN0"]),
+        ("pT2 LOW grade", ["pT2"], []),
     ],
 )
 def test_tnm_descriptors_and_repeats_inside_a_run(text: str, t: list[str], n: list[str]) -> None:
@@ -826,12 +865,20 @@ def test_a_stated_number_of_involved_nodes_is_not_silence() -> None:
 
 @pytest.mark.parametrize(
     ("text", "size", "group"),
-    [("3.5 cm", "IB", "I"), ("4.5 cm", None, None)],
+    [
+        ("3.5 cm", "IB", "I"),
+        ("4.5 cm", None, None),  # T2a in the 7th edition, T2b in the 8th
+        ("4.5 cm. AJCC 7th edition", "IB", "I"),
+        ("4.5 cm. pTNM stage (AJCC 6TH ADDITION)", "IB", "I"),  # the 6th counts as the 7th
+        ("4.5 cm. AJCC 8th edition", None, None),
+        ("5.5 cm. AJCC 7th edition", None, None),  # T2b in the 7th edition
+    ],
 )
 def test_lung_t2_refined_by_size_for_the_group(text: str, size: str | None, group: str | None) -> None:
     chosen = _select(f"Tumor size: {text}. Visceral pleural invasion present. pT2 pN0.", "LUAD").stage_group
     assert (chosen.value if chosen else None) == size
     if chosen is not None:
+        assert main_category("stage_group", chosen.value) == group
         assert "T2a by a tumour size" in (chosen.basis_note or "")
 
 
@@ -1021,3 +1068,32 @@ def test_t_from_extent_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
     esophagus 8/9."""
     fires, labeled, right = _rule_on_the_dev_set(devset, "t", staging.t_from_extent)
     assert fires >= 80 and right / labeled >= 0.85, (fires, labeled, right)
+
+
+@pytest.mark.devset
+def test_n0_from_nodes_stated_free_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """N0 from regional nodes called free of tumour or negative without a count, run on every report whether
+    it states N or not. Measured: fires on 19, each labeled N0."""
+
+    def stated_free(pages: list[PageText], code: str) -> Finding | None:
+        found = staging.n_from_node_counts(pages, code)
+        return found if found is not None and "stated free" in (found.basis_note or "") else None
+
+    fires, labeled, right = _rule_on_the_dev_set(devset, "n", stated_free)
+    assert fires >= 15 and right / labeled >= 0.95, (fires, labeled, right)
+
+
+@pytest.mark.devset
+@pytest.mark.parametrize(
+    "record_id",
+    [
+        "TCGA-A8-A07G",  # "pT1cN1aLOVORO": OCR'd descriptors after the run
+        "TCGA-A7-A3IZ",  # "(pNOi+)": isolated tumour cells, unbracketed
+        "TCGA-67-3772",  # pT2 pN0 of 4.3 cm under "AJCC 6TH ADDITION": T2a N0 in the 6th/7th edition
+        "TCGA-D8-A1JT",  # "Lymph nodes negative for cancer"
+    ],
+)
+def test_stage_groups_from_forms_once_missed(devset_by_id: dict[str, dict[str, Any]], record_id: str) -> None:
+    record = devset_by_id[record_id]
+    predicted = predict_report(record["text"], record_id).fields["stage_group"]
+    assert predicted is not None and predicted == expected_value("stage_group", record)
