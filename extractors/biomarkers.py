@@ -1065,3 +1065,21 @@ def receptor_result(biomarkers: Sequence[Finding], marker: str) -> BiomarkerResu
         return None
     best = max(candidates, key=_rank)
     return best.biomarker.result if best.biomarker else None
+
+
+def ihc_category(biomarkers: Sequence[Finding], marker: str) -> BiomarkerResult | None:
+    """The category of the marker's IHC score (HER2 2+ is equivocal even where FISH then settles it), or
+    None where no score is reported or the reported scores disagree."""
+    scores = _compiled().lexicon.markers[marker].ihc_scores
+    categories = {
+        scores[f.biomarker.score]
+        for f in biomarkers
+        if f.biomarker and f.biomarker.marker == marker and f.biomarker.score in scores
+    }
+    return categories.pop() if len(categories) == 1 else None
+
+
+def registry_status(biomarkers: Sequence[Finding], marker: str) -> BiomarkerResult | None:
+    """The receptor status in the sense of the TCGA registry, whose HER2 field is the status by IHC: the IHC
+    score's category where one is reported, the final result (after FISH) otherwise."""
+    return ihc_category(biomarkers, marker) or receptor_result(biomarkers, marker)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.base import PageText
-from extractors.biomarkers import receptor_result
+from extractors.biomarkers import registry_status
 from extractors.document_info import describe
 from extractors.findings import extract_document
 from extractors.identity import distinct_patients
@@ -118,6 +118,6 @@ def predict_report(text: str, record_id: str) -> Prediction:
     if profile.cancer_type.chosen and profile.cancer_type.chosen.evidence:
         quotes["cancer_type"] = profile.cancer_type.chosen.evidence[0].quote
     for name, marker in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
-        result = receptor_result(profile.biomarkers, marker)
+        result = registry_status(profile.biomarkers, marker)
         fields[name] = result.value if result in _RECEPTOR_LABELS else None
     return Prediction(fields=fields, quotes=quotes)

@@ -326,16 +326,27 @@ def test_receptor_result_answers_nothing_on_a_conflict() -> None:
     assert biomarkers.receptor_result(facts("HER2 IHC 2+ (equivocal)."), "HER2") is EQV
 
 
+def test_registry_status_is_the_ihc_category_where_a_score_is_reported() -> None:
+    settled = biomarkers.select_biomarkers(facts("HER2 IHC 2+.") + facts("HER2 FISH: not amplified."))
+    assert biomarkers.registry_status(settled, "HER2") is EQV
+    assert biomarkers.registry_status(facts("HER2 FISH: not amplified."), "HER2") is NEG
+    assert biomarkers.registry_status(facts("HER2 IHC 1+ (negative)."), "HER2") is NEG
+    assert biomarkers.registry_status(facts("ER positive (90%)."), "ER") is POS
+    # Two tumours scored differently: no single category.
+    assert biomarkers.ihc_category(facts("HER2 IHC 3+.") + facts("HER2 IHC 1+."), "HER2") is None
+
+
 def test_lint_is_clean() -> None:
     assert biomarkers.lint() == []
 
 
-# Measured on the dev set, less a small margin: ER 54/55 of 66, PR 50/54 of 66, HER2 29/45 of 58
+# Measured on the dev set, less a small margin: ER 54/55 of 66, PR 50/54 of 66, HER2 32/46 of 58
 # (correct/answered of labeled). Most misses are reports that give no result (pending, ordered, done
-# on an earlier specimen); the registry's HER2 label is the IHC status, so IHC 2+ settled negative by
-# FISH is labeled "equivocal" there while OncoGuide reports the final FISH result.
-_DEV_FLOOR = {"er": 0.80, "pr": 0.74, "her2": 0.48}
-_PRECISION_FLOOR = {"er": 0.96, "pr": 0.90, "her2": 0.62}
+# on an earlier specimen); the registry's HER2 label is the IHC status, so it is scored by the IHC
+# category where a score is reported (OncoGuide's profile reports the final FISH result beside it), and
+# where the report gives only the FISH result of an IHC 2+ the registry still says "equivocal".
+_DEV_FLOOR = {"er": 0.80, "pr": 0.74, "her2": 0.52}
+_PRECISION_FLOOR = {"er": 0.96, "pr": 0.90, "her2": 0.66}
 
 
 def test_devset_receptor_accuracy(devset: list[dict[str, Any]]) -> None:
@@ -348,7 +359,7 @@ def test_devset_receptor_accuracy(devset: list[dict[str, Any]]) -> None:
         for name, marker in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
             if expected[name] is None:
                 continue
-            result = biomarkers.receptor_result(chosen, marker)
+            result = biomarkers.registry_status(chosen, marker)
             predicted = result.value if result in (POS, NEG, EQV) else None
             tally[name][0] += 1
             tally[name][1] += predicted is not None
