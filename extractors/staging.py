@@ -2,10 +2,11 @@
 
 Reading: one regex finds runs of category tokens ("pT2a pN1b", "T3 NO MX", OCR'd "pTlaNO"). A token
 counts when it carries a prefix (p, c, yp, ...), stands in a run with another axis, or follows a
-staging label ("TNM:", "Primary tumor (pT):"); a bare "T2" does not ("T2-weighted", "T1 vertebra").
+staging label ("TNM:", "Primary tumor (pT):"); a bare "T2" does not ("T2-weighted", "T1 vertebra"), nor a bare
+token written as a heading ("N3: possible lymph node", "N2: 4 or more nodes").
 A token listed with another of its axis ("pT1 and pT2 tumors", "pT1-pT2") is a definition, not a value.
 Stage groups are read after the word "stage", unless a false friend stands by ("fibrosis stage 3",
-"CKD stage 4").
+"CKD stage 4") or the stage is one axis's ("T Stage: 4").
 
 Choosing (`select_stage`): pathologic over clinical, specific over general (T2a over T2), stated over
 derived. Values that disagree and that no rule settles are a conflict: no value, both shown. Where no
@@ -75,6 +76,10 @@ _PART = re.compile(
 )
 _LIST_AFTER = re.compile(r"^\s*(?:and|or|to|-|–|through)\s*(?:[a-z]{1,2})?[TNM]\s?[0-4]", re.IGNORECASE)
 _LIST_BEFORE = re.compile(r"[TNM]\s?[0-4][a-d]?\s*(?:and|or|to|-|–|through)\s*$", re.IGNORECASE)
+# "T Stage: 4", "N stage: 3": the stage of one axis, not a stage group.
+_AXIS_BEFORE = re.compile(r"(?<![A-Za-z])[pcy]?[TNM]\s*$")
+# A bare token as a heading: a block code ("N3: possible lymph node") or a definition ("N2: 4 or more nodes").
+_HEADING_AFTER = re.compile(r"\s*:")
 _STAGE = re.compile(
     r"\bstag(?:e|ing)(?:\s+group(?:ing)?)?"
     r"(?:\s*\([^)]{0,25}\))?"  # "(AJCC 8th edition)"
@@ -88,8 +93,11 @@ _FIGO = re.compile(
     r"\bFIGO\W{0,3}(?:\(\d{4}\)\W{0,3})?(?P<group>IV|I{1,3}|[1-4])(?P<sub>[A-Ca-c][1-3]?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-# "2.4", "2.4 x 2.0 x 1.7", "1.8 by 1.5"
-_DIMS = r"\d{1,3}(?:\.\d{1,2})?(?:(?:\s*[x×X*]\s*|\s+by\s+)\d{1,3}(?:\.\d{1,2})?){0,2}"
+# "2.4", "2.4 x 2.0 x 1.7", "1.8 by 1.5", and as OCR writes them: "9.5 x 7.2 X. 5.9. cm"
+_DIMS = (
+    r"\d{1,3}(?:\.\d{1,2})?(?:(?:\s*[x×X*]\.?\s*|\s+by\s+)\d{1,3}(?:\.\d{1,2})?){0,2}"
+    r"(?:\.(?=\s*(?:cm|mm)\b))?"
+)
 # A sentence ends at a semicolon or a full stop, but not at a decimal point nor at a full stop before a
 # lower-case word: that is an OCR'd line break ("does not extend. into", "sinus fat without. infiltrative
 # borders"). A clause ends there too, or at a turn ("invades the renal vein, but the vein margin is free").
@@ -152,6 +160,9 @@ class NodeCountBands(_Model):
     name: str
     applies_to: list[str] = Field(min_length=1)
     bands: list[NodeBand] = Field(min_length=1)
+    # Findings besides the counted nodes that raise N (melanoma: satellite or in-transit metastases, matted
+    # nodes): asserted present, no N is derived from counts.
+    raised_by: list[str] = Field(default_factory=list)
 
 
 class DepthBand(_Model):
@@ -366,6 +377,7 @@ class _Compiled:
     nodes_stated_free: re.Pattern[str]
     metastasis_stated_positive: re.Pattern[str]
     node_involved_number: re.Pattern[str]
+    node_raised_by: dict[str, re.Pattern[str]]
     tumour_sizes: tuple[re.Pattern[str], ...]
     rule_sizes: dict[str, tuple[re.Pattern[str], ...]]
     rule_depths: dict[str, tuple[re.Pattern[str], ...]]
@@ -440,6 +452,9 @@ def _compiled() -> _Compiled:
         nodes_stated_free=re.compile(data.nodes_stated_free, re.IGNORECASE),
         metastasis_stated_positive=re.compile(data.metastasis_stated_positive, re.IGNORECASE),
         node_involved_number=re.compile(data.node_involved_number, re.IGNORECASE),
+        node_raised_by={
+            rule.name: _stems(rule.raised_by) for rule in data.node_count_bands if rule.raised_by
+        },
         tumour_sizes=tuple(
             re.compile(pattern.replace("DIMS", _DIMS), re.IGNORECASE) for pattern in data.tumour_size_patterns
         ),
@@ -582,6 +597,8 @@ def _category_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
             prefix = _prefix(part.group("prefix"))
             if prefix is None and not (in_run or (labeled and part.group("value")[0].isdigit())):
                 continue  # a labeled bare token must be a digit: "Lymph nodes: NO tumor" is not N0
+            if prefix is None and not in_run and _HEADING_AFTER.match(text, end):
+                continue
             if compiled.friend_after.search(text[end : end + _FRIEND_REACH]):
                 continue
             if not in_run and (
@@ -623,8 +640,10 @@ def _stage_findings(page: PageText, compiled: _Compiled) -> list[Finding]:
     findings = []
     for match in _STAGE.finditer(text):
         before = text[max(0, match.start() - _FRIEND_REACH) : match.start()]
-        if compiled.stage_friend_before.search(before) or compiled.stage_friend_after.search(
-            text[match.end() : match.end() + _FRIEND_REACH]
+        if (
+            compiled.stage_friend_before.search(before)
+            or compiled.stage_friend_after.search(text[match.end() : match.end() + _FRIEND_REACH])
+            or _AXIS_BEFORE.search(before)
         ):
             continue
         lowered = before.lower()
@@ -823,6 +842,11 @@ def n_from_node_counts(pages: Sequence[PageText], cancer_code: str) -> Finding |
     Several specimen parts are summed; a count whose examined nodes are at least those of all the
     others together may instead be the report's total: N is given only where both readings agree.
     """
+    compiled = _compiled()
+    rule = _rule_for(compiled.data.node_count_bands, cancer_code)
+    raised_by = compiled.node_raised_by.get(rule.name) if rule else None
+    if raised_by is not None and any(_asserted(page, raised_by) for page in pages):
+        return None
     counts = [count for page in pages for count in _node_counts(page)]
     involved = [c for c in counts if c.involved]
     any_involved = _n_for_count(1, cancer_code)
@@ -1334,6 +1358,13 @@ def _recurrence(pages: Sequence[PageText]) -> bool:
 def _raised(page: PageText, pattern: re.Pattern[str]) -> bool:
     """Some extension that raises T is asserted present on the page (negated mentions do not count)."""
     return bool(_present_spans(page, pattern))
+
+
+def _asserted(page: PageText, pattern: re.Pattern[str]) -> bool:
+    """Some mention of the pattern is asserted present, and no form value or clause after it says it is
+    absent ("Satellite nodules: not specified")."""
+    spans = [m.span() for m in pattern.finditer(page.text) if not _absent_after(page.text, m.end())]
+    return any(status is Assertion.PRESENT for status in assign_assertions(page.text, spans))
 
 
 def _present_spans(page: PageText, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
