@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -93,11 +94,11 @@ _FIGO = re.compile(
     r"\bFIGO\W{0,3}(?:\(\d{4}\)\W{0,3})?(?P<group>IV|I{1,3}|[1-4])(?P<sub>[A-Ca-c][1-3]?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-# "2.4", "2.4 x 2.0 x 1.7", "1.8 by 1.5", and as OCR writes them: "9.5 x 7.2 X. 5.9. cm"
-_DIMS = (
-    r"\d{1,3}(?:\.\d{1,2})?(?:(?:\s*[x×X*]\.?\s*|\s+by\s+)\d{1,3}(?:\.\d{1,2})?){0,2}"
-    r"(?:\.(?=\s*(?:cm|mm)\b))?"
-)
+# A dimension: "2.4", or "6. 8" where OCR split the decimal ("(6. 8 x 5.9 x 4.1 cm)"), read so only before
+# another dimension, where the full stop cannot end a sentence.
+_NUMBER = r"\d{1,3}(?:\.\d{1,2}|\.\s\d{1,2}(?=\s*[x×X*]))?"
+# "2.4", "2.4 x 2.0 x 1.7", "1.8 by 1.5", and with OCR'd full stops: "9.5 x 7.2 X. 5.9. cm"
+_DIMS = rf"{_NUMBER}(?:(?:\s*[x×X*]\.?\s*|\s+by\s+){_NUMBER}){{0,2}}(?:\.(?=\s*(?:cm|mm)\b))?"
 # A sentence ends at a semicolon or a full stop, but not at a decimal point nor at a full stop before a
 # lower-case word: that is an OCR'd line break ("does not extend. into", "sinus fat without. infiltrative
 # borders"). A clause ends there too, or at a turn ("invades the renal vein, but the vein margin is free").
@@ -257,7 +258,20 @@ class FocalityOutcome(_Model):
     vessels: list[Vessels] = Field(min_length=1)
     above_cm: float | None = None  # the largest tumour's size must be above this ...
     up_to_cm: float | None = None  # ... or at most this
-    t: str
+    t: str | None = None  # T in the 7th and 8th editions alike
+    # Or, where the editions differ, the T categories each may give (a vessel that may be a major branch:
+    # T3b in the 7th edition, T4 in the 8th): T where the report names an edition that gives one; otherwise
+    # only a stage group on which all of them agree.
+    t_by_edition: dict[Literal[7, 8], list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _t_or_editions(self) -> FocalityOutcome:
+        if (self.t is None) == (self.t_by_edition is None):
+            raise ValueError("a focality outcome needs exactly one of t and t_by_edition")
+        editions = self.t_by_edition
+        if editions is not None and (set(editions) != {7, 8} or not all(editions.values())):
+            raise ValueError("t_by_edition needs T categories for both the 7th and the 8th edition")
+        return self
 
 
 class FocalityRule(_Model):
@@ -731,6 +745,11 @@ def select_stage(
         selection.stage_group = derive_stage_group(
             cancer_code, t, selection.n, selection.m, edition, assume_n0=silent_on_nodes
         )
+        if selection.stage_group is None and t is None and "t" not in selection.conflicts:
+            # T left open between the editions may still make one group ("multiple tumours, one over 5 cm").
+            selection.stage_group = stage_group_from_focality(
+                pages, cancer_code, selection.n, selection.m, edition, assume_n0=silent_on_nodes
+            )
     return selection
 
 
@@ -955,7 +974,8 @@ def _largest(pages: Sequence[PageText], patterns: Sequence[re.Pattern[str]]) -> 
     for page in pages:
         for pattern in patterns:
             for match in pattern.finditer(page.text):
-                dimension = max(float(d) for d in re.findall(r"\d+(?:\.\d+)?", match.group("size")))
+                numbers = re.findall(r"\d+(?:\.\s?\d+)?", match.group("size"))
+                dimension = max(float(re.sub(r"\s", "", d)) for d in numbers)
                 cm = dimension / 10 if match.group("unit").lower() == "mm" else dimension
                 if 0 < cm <= _MAX_SIZE_CM:
                     found.append(_Measure(cm, page, match.start("size"), match.end("unit")))
@@ -1175,8 +1195,18 @@ _VESSEL_WORDS: dict[Vessels, str] = {
 }
 
 
-def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
-    """T from the number of tumours, vascular invasion and size (liver), where the editions agree."""
+@dataclass(frozen=True, slots=True)
+class _Focality:
+    """The outcome that the number of tumours, vascular invasion and size match, what they were ("multiple
+    tumours with vascular invasion ("...", "...")") and where they were read."""
+
+    rule: FocalityRule
+    outcome: FocalityOutcome
+    what: str
+    evidence: list[Evidence]
+
+
+def _focality(pages: Sequence[PageText], cancer_code: str) -> _Focality | None:
     compiled = _compiled()
     rule = _rule_for(compiled.data.t_from_focality, cancer_code)
     if rule is None:
@@ -1203,18 +1233,68 @@ def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | No
         ]
         quoted = ", ".join(f'"{page.text[start:end]}"' for page, start, end in used)
         what = "a solitary tumour" if count[0] == "solitary" else "multiple tumours"
-        return Finding(
-            kind=FindingKind.T,
-            value=outcome.t,
-            display=outcome.t,
-            system="TNM",
-            basis=Basis.DERIVED,
-            basis_note=f"derived from {what}{_VESSEL_WORDS[vessels]} ({quoted}): {outcome.t} for {rule.name} "
-            "in the AJCC 7th and 8th editions alike where no extension beyond the liver is described",
-            evidence=[page.evidence(start, end) for page, start, end in used],
-            confidence=0.75,
+        return _Focality(
+            rule,
+            outcome,
+            f"{what}{_VESSEL_WORDS[vessels]} ({quoted})",
+            [page.evidence(start, end) for page, start, end in used],
         )
     return None
+
+
+def t_from_focality(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
+    """T from the number of tumours, vascular invasion and size (liver), where the editions agree or the
+    report names an edition that gives one T."""
+    found = _focality(pages, cancer_code)
+    if found is None:
+        return None
+    outcome = found.outcome
+    if outcome.t is not None:
+        t, editions = outcome.t, "in the AJCC 7th and 8th editions alike"
+    else:
+        edition = _edition(pages)
+        named = (outcome.t_by_edition or {}).get(edition) if edition in (7, 8) else None
+        if named is None or len(named) > 1:
+            return None
+        t, editions = named[0], f"in the AJCC {edition}th edition, which the report names,"
+    return _derived_t(
+        t,
+        f"derived from {found.what}: {t} for {found.rule.name} {editions} where no extension beyond the "
+        "liver is described",
+        found.evidence,
+    )
+
+
+def stage_group_from_focality(
+    pages: Sequence[PageText],
+    cancer_code: str,
+    n: Finding | None,
+    m: Finding | None,
+    edition: int | None,
+    *,
+    assume_n0: bool = False,
+) -> Finding | None:
+    """The stage group where the number of tumours, vascular invasion and size leave T open between categories
+    (a vessel that may be a major branch: T3 in the 7th edition, T3 or T4 in the 8th) that all make it."""
+    found = _focality(pages, cancer_code)
+    if found is None or found.outcome.t_by_edition is None:
+        return None
+    by_edition = found.outcome.t_by_edition
+    if edition in by_edition:
+        ts, why = by_edition[edition], f"in the AJCC {edition}th edition, which the report names"
+    else:
+        ts = sorted({t for categories in by_edition.values() for t in categories})
+        why = ", ".join(f"{' or '.join(by_edition[e])} in the AJCC {e}th edition" for e in sorted(by_edition))
+    open_t = _derived_t(
+        " or ".join(ts),
+        f"derived from {found.what}: {' or '.join(ts)} for {found.rule.name} ({why}) where no extension "
+        "beyond the liver is described",
+        found.evidence,
+    )
+    group = derive_stage_group(cancer_code, open_t, n, m, edition, assume_n0=assume_n0, t_values=ts)
+    if group is None:
+        return None
+    return group.model_copy(update={"basis_note": f"{group.basis_note}; T {open_t.basis_note}"})
 
 
 def t_from_confinement(pages: Sequence[PageText], cancer_code: str) -> Finding | None:
@@ -1481,6 +1561,19 @@ def _groups(table: StageTable, t: str, n: str, m: str, edition: int | None) -> s
     return None
 
 
+def _groups_each(
+    table: StageTable, ts: Sequence[str], n: str, m: str, edition: int | None
+) -> set[str] | None:
+    """The groups that each of the T categories could make with N and M; None where one leaves it open."""
+    found: set[str] = set()
+    for t in ts:
+        groups = _groups(table, t, n, m, edition)
+        if groups is None:
+            return None
+        found |= groups
+    return found
+
+
 def _specificity(row: StageRow, t: str, n: str, m: str) -> tuple[int, int, int]:
     def best(entries: list[str], value: str) -> int:
         return max((0 if e == "any" else len(e)) for e in entries if _matches(e, value))
@@ -1496,8 +1589,13 @@ def derive_stage_group(
     edition: int | None = None,
     *,
     assume_n0: bool = False,
+    t_values: Sequence[str] = (),
 ) -> Finding | None:
-    """The stage group that T, N and M make in the cancer's table, or None where they do not decide it."""
+    """The stage group that T, N and M make in the cancer's table, or None where they do not decide it.
+
+    `t_values`: where T is open between categories (the editions differ), each of them; `t` then says why,
+    and a group is given only where all of them make it.
+    """
     table = _rule_for(_compiled().data.tables, cancer_code)
     used = [f for f in (t, n, m) if f is not None]
     if table is None or not used:
@@ -1505,8 +1603,8 @@ def derive_stage_group(
     # An unknown category is its bare axis letter, which the table reads as any of its categories;
     # where that leaves the group open, an unexamined N is taken as cN0, as registries group a pT with
     # the clinical N when no node was examined.
-    t_value, m_value = (t.value if t else "T"), (m.value if m is not None else "M0")
-    groups = _groups(table, t_value, n.value if n else "N", m_value, edition)
+    ts, m_value = (list(t_values) or [t.value if t else "T"]), (m.value if m is not None else "M0")
+    groups = _groups_each(table, ts, n.value if n else "N", m_value, edition)
     n_assumed = False
     if (
         assume_n0
@@ -1515,7 +1613,7 @@ def derive_stage_group(
         and t is not None
         and (not groups or len({_main(g) for g in groups}) > 1)
     ):
-        groups, n_assumed = _groups(table, t_value, "N0", m_value, edition), True
+        groups, n_assumed = _groups_each(table, ts, "N0", m_value, edition), True
     if not groups:
         return None
     mains = {_main(g) for g in groups}
@@ -1523,7 +1621,7 @@ def derive_stage_group(
         return None
     n_value = "N0" if n_assumed else n.value if n else "N"
     if m is None and not any(_matches(e, n_value) for e in table.m0_when_silent_n):
-        with_m1 = _groups(table, t_value, n_value, "M1", edition)  # the group must not depend on M
+        with_m1 = _groups_each(table, ts, n_value, "M1", edition)  # the group must not depend on M
         if not with_m1 or {_main(g) for g in with_m1} != mains:
             return None
     value = groups.pop() if len(groups) == 1 else mains.pop()
@@ -1602,7 +1700,13 @@ def lint() -> list[str]:
         *(d.t for r in compiled.data.t_from_size for b in r.bands for d in b.by_depth or []),
         *(r.extension.t for r in compiled.data.t_from_size if r.extension is not None),
         *(v.t for r in compiled.data.t_from_extent for v in r.levels),
-        *(o.t for r in compiled.data.t_from_focality for o in r.outcomes),
+        *(o.t for r in compiled.data.t_from_focality for o in r.outcomes if o.t is not None),
+        *(
+            t
+            for r in compiled.data.t_from_focality
+            for o in r.outcomes
+            for t in chain(*(o.t_by_edition or {}).values())
+        ),
         *(t for r in compiled.data.t_from_confinement for t in (r.without_vessels, r.with_vessels)),
         *(t for r in compiled.data.t_from_stage for t in r.stages.values()),
     ]

@@ -570,6 +570,30 @@ def test_thyroid_t_rule_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
         ("Solitary tumor, 3 cm, with multiple foci of necrosis. Vascular invasion: absent.", "HCC", "T1"),
         ("Single mass, 3 cm. Multiple regenerative nodules. Vascular invasion: absent.", "HCC", "T1"),
         ("Solitary tumor without vascular invasion; the tumor invades the diaphragm.", "HCC", None),
+        # one mass or nodule found on sectioning, also across an OCR'd line break; not a nodule of cirrhosis
+        ("Upon sectioning a firm tan mass is identified, measuring 3.0 cm.", "HCC", "T1"),
+        ("A light tan opaque. nodule is identified on the cut surface.", "HCC", "T1"),
+        ("A regenerative nodule is identified. Vascular invasion: absent.", "HCC", None),
+        ("A satellite nodule is identified. Vascular invasion: absent.", "HCC", None),  # how large?
+        # "a similar. appearing lesion" (OCR'd line break) is a second tumour
+        ("Tumor size: 3.0 cm. There is a similar. appearing lesion. No vascular invasion.", "HCC", "T2"),
+        (
+            "A firm mass is identified. There is a similar. appearing lesion. No vascular invasion.",
+            "HCC",
+            None,
+        ),
+        # several tumours, one over 5 cm, with a vessel that may be a major branch: T3 in the 7th edition, T3
+        # or T4 in the 8th
+        (
+            "AJCC 7th edition. Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present.",
+            "HCC",
+            "T3",
+        ),
+        (
+            "AJCC 8th edition. Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present.",
+            "HCC",
+            None,
+        ),
         # intrahepatic bile ducts: vascular invasion or several tumours make T2 whatever the vessel
         (
             "Combined hepatocellular-cholangiocarcinoma, single mass. Lymphovascular invasion: present.",
@@ -650,6 +674,42 @@ def test_liver_and_bile_duct_groups_by_edition(
 
 
 @pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present.", "III"),
+        (
+            "AJCC 8th edition. Tumor focality: multiple. Tumor size: 8.0 cm. Vascular invasion: present.",
+            "III",
+        ),
+        ("Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: unknown.", "III"),
+        # the largest of several sizes ends a range; OCR breaks the line after "to"
+        (
+            "Multiple nodules measuring from 1.0 x 1.0 cm to. 11.0 x 10.0 cm. Vascular invasion is present.",
+            "III",
+        ),
+        # up to 5 cm: T2, or T3b (7th) or T4 (8th) where the vessel is a major branch: stage II or III
+        ("Tumor focality: multiple. Tumor size: 4.0 cm. Portal vein invasion: present.", None),
+        # one tumour with a vessel that may be a major branch: T2 or T3b (7th), T2 or T4 (8th)
+        ("Tumor focality: solitary. Tumor size: 4.0 cm. Portal vein invasion: present.", None),
+        (  # growth beyond the liver blocks the rule
+            "Tumor focality: multiple. Tumor size: 8.0 cm. Portal vein invasion: present. Diaphragm invaded.",
+            None,
+        ),
+    ],
+)
+def test_liver_group_where_the_editions_differ_on_t_but_not_on_the_group(
+    text: str, group: str | None
+) -> None:
+    selection = _select(text, "HCC")
+    chosen = selection.stage_group
+    assert (chosen.value if chosen else None) == group
+    if chosen is not None:
+        note = chosen.basis_note or ""
+        assert selection.t is None and chosen.basis is Basis.DERIVED
+        assert "T3 or T4" in note and "8th edition" in note and chosen.evidence
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Chronic hepatitis, stage 3, grade 2.",
@@ -662,7 +722,7 @@ def test_hepatitis_stage_is_not_a_cancer_stage(text: str) -> None:
 
 @pytest.mark.devset
 def test_liver_t_from_tumours_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
-    """The rule on every liver report, stated pT or not. Measured: 14 of 15 right; the one wrong (a solitary
+    """The rule on every liver report, stated pT or not. Measured: 16 of 17 right; the one wrong (a solitary
     tumour with microvessel invasion, T2 by the report, T1 in the registry) is label noise."""
     fired = right = 0
     for record in devset:
@@ -673,7 +733,29 @@ def test_liver_t_from_tumours_on_the_dev_set(devset: list[dict[str, Any]]) -> No
         if derived is not None:
             fired += 1
             right += derived.value == main_category("t", record["labels"]["t"])
-    assert fired >= 13 and right / fired >= 0.9, (fired, right)
+    assert fired >= 16 and right / fired >= 0.9, (fired, right)
+
+
+@pytest.mark.devset
+def test_liver_groups_and_distant_metastasis_on_the_dev_set(devset: list[dict[str, Any]]) -> None:
+    """Where T is open between the editions, the group they agree on; and M1 from a distant site of a liver or
+    biliary cancer. Measured: 2 groups (both III, both right) and 1 M1 (right)."""
+    groups = metastases = 0
+    for record in devset:
+        if record["labels"].get("tcga_project") not in ("LIHC", "CHOL"):
+            continue
+        code = predict_report(record["text"], record["id"]).fields["cancer_type"] or ""
+        pages = [PageText(record["id"], 1, record["text"])]
+        group = staging.stage_group_from_focality(pages, code, None, None, None, assume_n0=True)
+        if group is not None:
+            groups += 1
+            label = expected_value("stage_group", record)
+            assert main_category("stage_group", group.value) == label, record["id"]
+        m = staging.m_from_distant_metastasis(pages, code)
+        if m is not None:
+            metastases += 1
+            assert m.value == expected_value("m", record), record["id"]
+    assert groups >= 2 and metastases >= 1, (groups, metastases)
 
 
 @pytest.mark.parametrize(
@@ -829,6 +911,10 @@ def test_uveal_melanoma_t_from_basal_diameter_and_thickness(text: str, t: str | 
         ("Metastatic carcinoma in 2 of 12 lymph nodes.", "COAD", None),  # regional nodes are N
         ("Lymph node (hepatic artery), excision: metastatic adenocarcinoma (1/1).", "PAAD", None),
         ("Lung lymph nodes, hilar: metastatic carcinoma (1/3).", "IDC", None),
+        ("Omentum, biopsy: Metastatic cholangiocarcinoma.", "CHOL", "M1"),
+        ("Lung, wedge resection: metastatic hepatocellular carcinoma.", "HCC", "M1"),
+        # further tumours in the liver are T for the intrahepatic bile ducts
+        ("Liver, segment 3, wedge resection: metastatic cholangiocarcinoma.", "IHCH", None),
     ],
 )
 def test_m1_only_from_documented_distant_metastasis(text: str, code: str, m: str | None) -> None:
@@ -1010,6 +1096,9 @@ def test_new_t_rules_are_right_where_they_fire_on_the_dev_set(devset: list[dict[
         # OCR'd full stops after a multiplication sign and before the unit
         ("The tumor measures 9.5 x 7.2 X. 5.9. cm.", "CCRCC", "T2a"),
         ("Tumor size: 2.3 x. 2.2 x 2.0 cm.", "IDC", "T2"),
+        # OCR split the decimal: "4. 2" is 4.2 before another dimension
+        ("Tumor size: 4. 2 x 3.5 x 3.9 cm.", "CCRCC", "T1b"),
+        ("Tumor size: 3.5 x 4. 2 x 3.9 cm.", "CCRCC", "T1b"),
     ],
 )
 def test_size_phrasings(text: str, code: str, t: str) -> None:
@@ -1023,6 +1112,7 @@ def test_size_phrasings(text: str, code: str, t: str) -> None:
         "Breast, 12 x 8 x 2.5 cm, with a 25 x 14 cm skin. Flap. Tumour margins are clear.",  # a sentence ends
         "There is a 6.0 cm area of fibrosis adjacent to the tumor.",  # a part, not the tumour
         "Received a 3.5 cm lymph node with tumor.",
+        "Tumor size: see note 3. 4 cm margin.",  # a full stop before a number that no dimension follows
     ],
 )
 def test_a_size_is_not_read_across_sentences_nor_from_other_structures(text: str) -> None:
