@@ -8,8 +8,9 @@ round-trip through JSON unchanged (the API, the CLI and the workers exchange the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +21,38 @@ class Model(BaseModel):
     """Base for every domain model: unknown keys are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=Model)
+
+
+def constructor(model: type[M]) -> Callable[[dict[str, Any]], M]:
+    """`model.model_construct` for values known valid that give every field, at a third of its cost.
+
+    For the many small objects a reader builds from data it has just read (a page's ~400 words and
+    their boxes): no validation, no loop over the fields, and one fields-set shared by all instances
+    instead of a set each, so a word and its box are 3 objects for the cyclic GC to track, not 5. The
+    set never changes: every field is in it. The instances equal, and serialize as, validated ones.
+    """
+    if (
+        model.__pydantic_post_init__
+        or model.__private_attributes__
+        or model.model_config.get("extra") == "allow"
+    ):
+        raise TypeError(f"{model.__name__} needs more than its fields set when constructed")
+    every_field = set(model.model_fields)
+    new, put = object.__new__, object.__setattr__
+
+    def construct(values: dict[str, Any]) -> M:
+        instance = new(model)
+        # The four slots pydantic's model_construct sets.
+        put(instance, "__dict__", values)
+        put(instance, "__pydantic_fields_set__", every_field)
+        put(instance, "__pydantic_extra__", None)
+        put(instance, "__pydantic_private__", None)
+        return instance
+
+    return construct
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from pydantic import ValidationError
+from pydantic import PrivateAttr, ValidationError
 
 from oncoguide.domain import (
     Analysis,
@@ -34,6 +34,7 @@ from oncoguide.domain import (
     TreatmentModality,
     TreatmentStatus,
     Word,
+    constructor,
 )
 
 EVIDENCE = Evidence(
@@ -157,3 +158,30 @@ def test_unknown_is_the_default_profile_state() -> None:
     profile = PatientProfile()
     assert profile.stage_group.status is FieldStatus.UNKNOWN
     assert profile.stage_group.value is None
+
+
+def test_constructed_words_are_validated_words() -> None:
+    new_word, new_box = constructor(Word), constructor(Box)
+    made = new_word(
+        {"text": "pT2", "start": 7, "box": new_box({"x0": 1.5, "top": 2.0, "x1": 3.25, "bottom": 4.0})}
+    )
+    validated = Word(text="pT2", start=7, box=Box(x0=1.5, top=2.0, x1=3.25, bottom=4.0))
+    assert made == validated
+    assert made.model_dump_json() == validated.model_dump_json()
+    assert repr(made) == repr(validated)
+    assert made.model_fields_set == validated.model_fields_set == {"text", "start", "box"}
+    assert made.box.model_fields_set == validated.box.model_fields_set
+    assert Word.model_validate_json(made.model_dump_json()) == made
+    # The fields set is shared by every constructed word: assigning a field must leave it as it was.
+    other = new_word({"text": "N0", "start": 11, "box": made.box})
+    made.start = 8
+    assert other.model_fields_set == {"text", "start", "box"}
+    assert made.model_copy(update={"start": 9}).start == 9 and made.start == 8
+
+
+def test_constructor_refuses_models_that_need_more_than_their_fields() -> None:
+    class Cached(Box):
+        _area: float = PrivateAttr(default=0.0)
+
+    with pytest.raises(TypeError, match="Cached"):
+        constructor(Cached)

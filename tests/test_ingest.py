@@ -32,7 +32,7 @@ from extractors.ingest import (
 )
 from extractors.ingest import ocr as engine
 from extractors.ingest.language import foreign_language
-from oncoguide.domain import Box, PageSource, Word
+from oncoguide.domain import Box, Document, Page, PageSource, Word
 
 PAGE_ONE = [
     "SURGICAL PATHOLOGY REPORT",
@@ -84,6 +84,9 @@ def test_text_pdf_pages_words_and_boxes(tmp_path: Path) -> None:
     for word in page.words:
         assert page.text[word.start : word.start + len(word.text)] == word.text
     assert [word.text for word in page.words] == page.text.split()
+    # Words are built without validation: they must equal, and serialize as, the validated ones.
+    assert Document.model_validate_json(document.model_dump_json()) == document
+    assert Page.model_validate(page.model_dump()).model_dump_json() == page.model_dump_json()
 
     # Boxes agree with pdfplumber's (origin top-left, points) to within a couple of points.
     with pdfplumber.open(path) as pdf:

@@ -8,6 +8,7 @@ words clearly outnumber the English ones. The word lists are data (data/function
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from itertools import islice
 from pathlib import Path
@@ -47,7 +48,11 @@ def foreign_language(text: str) -> str | None:
     words = [match.group().lower() for match in islice(_TOKEN.finditer(text), _MAX_WORDS)]
     if len(words) < model.min_words:
         return None
-    shares = {name: sum(word in vocab for word in words) / len(words) for name, vocab in _word_sets().items()}
+    counts = Counter(words)  # each distinct word looked up once, not each word once per language
+    shares = {
+        name: sum(counts[word] for word in vocab & counts.keys()) / len(words)
+        for name, vocab in _word_sets().items()
+    }
     reference = shares.pop(model.reference)
     language, share = max(shares.items(), key=lambda item: item[1])
     clearly = share >= model.min_share and share >= model.dominance * reference
