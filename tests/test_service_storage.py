@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -225,3 +227,20 @@ def test_the_sweeper_removes_interrupted_uploads_and_files_no_document_names(set
     assert removed == 2
     assert not store.path(orphan).exists() and not partial.exists()
     assert store.path(kept).exists() and store.path(young_orphan).exists()
+
+
+def test_a_pool_process_warm_up_loads_what_a_first_task_would(tmp_path: Path) -> None:
+    """The warm-up text must reach the lazily built parts too (the abbreviation detector, ~2 s, loads on the
+    first bracket that may define one), or each pool process's first task pays for them. Run in a fresh
+    interpreter: this one has loaded them."""
+    probe = (
+        "from extractors.nlp import abbreviations\n"
+        "import workers.app\n"
+        "workers.app._warm_up()\n"
+        "print(abbreviations._detector.cache_info().currsize)\n"
+    )
+    env = os.environ | {"ONCOGUIDE_STORAGE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "1"

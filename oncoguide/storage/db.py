@@ -40,7 +40,9 @@ def _create_engine(url: str) -> Engine:
         # The API and the worker are separate processes writing one file: WAL lets readers go on.
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_dumps)
+    # As many pooled connections as the API's threads use at once under load: a connection opened past the
+    # pool is closed on return, and opening one costs PostgreSQL a process.
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10, json_serializer=_dumps)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
