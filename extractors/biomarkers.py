@@ -160,7 +160,8 @@ class Lexicon(_Model):
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     lexicon: Lexicon
-    mention: re.Pattern[str]
+    mention: re.Pattern[str]  # one group per name, saying which name matched
+    mention_search: re.Pattern[str]  # the same names without their groups, to search a text with
     names: tuple[tuple[tuple[str, ...], BiomarkerResult | None], ...]  # per group index
     after: dict[str, re.Pattern[str]]  # marker -> its result cues, general and its own
     before: re.Pattern[str]
@@ -261,6 +262,7 @@ def _compiled() -> _Compiled:
     return _Compiled(
         lexicon=lexicon,
         mention=_from_word_start(mention),
+        mention_search=_from_word_start(_alternation(alternatives)),
         names=tuple(names),
         after=after,
         before=re.compile(rf"(?:{before_body})\s*(?:the\s+)?\Z", re.IGNORECASE),
@@ -583,7 +585,12 @@ class _Mention:
 
 
 def _mentions(text: str, compiled: _Compiled) -> Iterator[_Mention]:
-    for match in compiled.mention.finditer(text):
+    # The text is searched without the names' groups, about three times faster: a group at the head of
+    # each alternative is entered at every word. Where a name is found, matching with the groups there
+    # gives the same match and says which name it is.
+    for found in compiled.mention_search.finditer(text):
+        match = compiled.mention.match(text, found.start())
+        assert match is not None and match.end() == found.end()
         markers, result = compiled.names[int((match.lastgroup or "m0")[1:])]
         yield _Mention(match.start(), match.end(), markers, result)
 
@@ -624,13 +631,12 @@ def _lists(mentions: list[_Mention], text: str, compiled: _Compiled) -> Iterator
 
 
 def _prose_findings(
-    page: PageText, text: str, covered: list[tuple[int, int]], compiled: _Compiled
+    page: PageText, text: str, named: list[_Mention], covered: list[tuple[int, int]], compiled: _Compiled
 ) -> list[Finding]:
-    """Findings of the page's prose; `text` is the page text with its legends blanked out."""
+    """Findings of the page's prose; `text` is the page text with its legends blanked out, `named` the
+    names found in it."""
     mentions = [
-        m
-        for m in _short_form_mentions(page, text, list(_mentions(text, compiled)))
-        if not any(s <= m.start < e for s, e in covered)
+        m for m in _short_form_mentions(page, text, named) if not any(s <= m.start < e for s, e in covered)
     ]
     runs = list(_lists(mentions, text, compiled))
     findings: list[Finding] = []
@@ -745,18 +751,23 @@ def _sentence_start(text: str, start: int) -> int:
     last sentence break (the break needs the next letter), but not a period after a function word, an
     OCR'd line break ("four copies of. EGFR")."""
     reach = max(0, start - 2 * _BEFORE)
-    starts = [
-        match.end()
-        for match in _SENTENCE_START.finditer(text, reach, start + 1)
-        if (word := _LAST_WORD.search(text, reach, match.start() + 1)) is None
-        or word.group(1).lower() not in _continues_after()
-    ]
-    return starts[-1] if starts else reach
+    # From the last break back, reading before each only as far back as a word that continues a
+    # sentence can reach: a word longer than all of them is none of them, whole or cut short.
+    for match in reversed(list(_SENTENCE_START.finditer(text, reach, start + 1))):
+        word = _LAST_WORD.search(text, max(reach, match.start() - _continuing_reach()), match.start() + 1)
+        if word is None or word.group(1).lower() not in _continues_after():
+            return match.end()
+    return reach
 
 
 @cache
 def _continues_after() -> frozenset[str]:
     return frozenset(word.lower() for word in context_rules().sentence_continues_after)
+
+
+@cache
+def _continuing_reach() -> int:
+    return max(map(len, _continues_after()), default=0) + 1
 
 
 def _self_finding(
@@ -887,16 +898,20 @@ def _row_findings(
 def extract(page: PageText) -> list[Finding]:
     """Biomarker findings of one page, each citing its marker-and-result phrase."""
     compiled = _compiled()
-    if not compiled.mention.search(page.text) and not page.abbreviations:
+    named = list(_mentions(page.text, compiled))
+    if not named and not page.abbreviations:
         return []
     # Text that describes a test (its method, limits, background, genes covered) names markers without
     # stating their results: nothing in it is read.
     quiet = [(s.start, s.end) for s in sections(page.text) if not s.results]
     findings, covered = _table_findings(page, compiled, quiet)
     # Score legends and reference ranges ("[NEGATIVE: 0, 1+ ...]", "Positive >= 1%") state no result:
-    # they are blanked, keeping every offset, before the prose is read.
-    text = compiled.legend.sub(lambda m: " " * len(m.group(0)), page.text)
-    return findings + _prose_findings(page, text, covered + quiet, compiled)
+    # they are blanked, keeping every offset, before the prose is read. The names are looked for
+    # again only where something was blanked.
+    text, blanked = compiled.legend.subn(lambda m: " " * len(m.group(0)), page.text)
+    if blanked:
+        named = list(_mentions(text, compiled))
+    return findings + _prose_findings(page, text, named, covered + quiet, compiled)
 
 
 def _rank(finding: Finding) -> tuple[int, int, float]:

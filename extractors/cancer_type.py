@@ -318,9 +318,9 @@ class _Page:
     main_site: str | None
     tissue_weight: dict[str, float]  # how much the page speaks of each organ
     site_weight: dict[str, float]
-    incidental_tissues: frozenset[
-        str
-    ]  # organs removed along with another, where a cancer is often incidental
+    # Per organ, whether the page names an operation that removes it along with another, where a cancer
+    # of it is often incidental: filled by `_is_incidental` on the first type of that organ found.
+    incidental: dict[str, bool]
 
 
 def extract(page: PageText) -> list[Finding]:
@@ -357,7 +357,7 @@ def extract(page: PageText) -> list[Finding]:
         _main_site(site_weight),
         tissue_weight,
         site_weight,
-        frozenset(tissue for tissue, pattern in lexicon.incidental_organs if pattern.search(text)),
+        {},
     )
 
     findings: list[Finding] = []
@@ -522,9 +522,18 @@ def _confidence(scan: _Page, hit: _Hit, base: float) -> float:
 
 def _type_finding(scan: _Page, hit: _Hit, code: str, base: float, note: str | None = None) -> Finding:
     entry = _lexicon().types.types[code]
-    if entry.tissue in scan.incidental_tissues:
+    if _is_incidental(scan, entry.tissue):
         base *= _INCIDENTAL
     return _coded(code, note, [scan.page.evidence(hit.start, hit.end)], _confidence(scan, hit, base))
+
+
+def _is_incidental(scan: _Page, tissue: str) -> bool:
+    """Whether the page names an operation that removes the organ along with another (a prostate in a
+    cystoprostatectomy); the page is searched once per organ, and only for organs a type was found of."""
+    if tissue not in scan.incidental:
+        organs = _lexicon().incidental_organs
+        scan.incidental[tissue] = any(pattern.search(scan.page.text) for t, pattern in organs if t == tissue)
+    return scan.incidental[tissue]
 
 
 def _coded(code: str, note: str | None, evidence: list[Evidence], confidence: float) -> Finding:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from typing import Any
 
 import pytest
 
-from extractors.nlp import assign_assertions
+from extractors.nlp import assertion, assign_assertions
 from oncoguide.domain import Assertion
 
 P, N, POS, HYP, HIS, FAM = (
@@ -340,3 +341,25 @@ def test_speed_on_dev_set_pages(devset: list[dict[str, Any]]) -> None:
         assign_assertions(text, spans)
     per_page_ms = (time.perf_counter() - start) / len(pages) * 1000
     assert per_page_ms < 10, f"{per_page_ms:.1f} ms per page"
+
+
+@pytest.mark.devset
+def test_filling_the_tokenizer_cache_changes_no_token(
+    devset: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make_doc` caches each chunk new to the tokenizer before tokenizing and starts afresh past a
+    limit: the tokens are those of a tokenizer of its own, which caches next to nothing."""
+    import spacy
+    from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # a regex warning inside scispaCy's tokenizer
+        own = combined_rule_tokenizer(spacy.blank("en"))
+    texts = [record["text"] for record in devset[:200]]
+    limit = 3_000
+    assert len({chunk for text in texts for chunk in text.split()}) > 4 * limit  # it starts afresh
+    monkeypatch.setattr(assertion, "_PRIMED_LIMIT", limit)
+    for text in texts:
+        expected = [(t.text, t.idx, t.whitespace_, t.norm_) for t in own(text)]
+        assert [(t.text, t.idx, t.whitespace_, t.norm_) for t in assertion.make_doc(text)] == expected
+        assert len(assertion._PRIMED) <= limit

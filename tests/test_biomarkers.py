@@ -692,3 +692,51 @@ def test_devset_molecular_addenda_give_gene_negatives(devset: list[dict[str, Any
     assert {m: found.get(m) for m in ("EGFR", "KRAS", "ALK")} == {"EGFR": NEG, "KRAS": NEG, "ALK": NEG}
     stains = next(r for r in devset if r["id"] == "TCGA-AY-A54L")  # four stains of normal expression
     assert _mmr(stains["text"]) == [(NEG, "pMMR")]
+
+
+def test_devset_names_found_without_their_groups_are_those_the_grouped_regex_finds(
+    devset: list[dict[str, Any]],
+) -> None:
+    """`_mentions` searches with the group-less regex and reads each name's group where one is found:
+    the names, places and order must be those of searching with the groups."""
+    compiled = biomarkers._compiled()
+    found = 0
+    for record in devset:
+        text = record["text"]
+        grouped = [
+            (m.start(), m.end(), compiled.names[int((m.lastgroup or "m0")[1:])])
+            for m in compiled.mention.finditer(text)
+        ]
+        assert [
+            (m.start, m.end, (m.markers, m.result)) for m in biomarkers._mentions(text, compiled)
+        ] == grouped
+        found += len(grouped)
+    assert found > 500
+
+
+def test_devset_sentence_start_reads_back_only_as_far_as_a_continuing_word_reaches(
+    devset: list[dict[str, Any]],
+) -> None:
+    """The sentence start found from the last break back, reading a few characters before each, is the
+    one found by reading the word before every break in reach from the reach's start."""
+
+    def every_break(text: str, start: int) -> tuple[int, int]:
+        """The sentence start by the definition, and the last break whatever word it follows."""
+        reach = max(0, start - 2 * biomarkers._BEFORE)
+        breaks = list(biomarkers._SENTENCE_START.finditer(text, reach, start + 1))
+        starts = [
+            match.end()
+            for match in breaks
+            if (word := biomarkers._LAST_WORD.search(text, reach, match.start() + 1)) is None
+            or word.group(1).lower() not in biomarkers._continues_after()
+        ]
+        return (starts[-1] if starts else reach), (breaks[-1].end() if breaks else reach)
+
+    continued = 0  # places where a break after a continuing word ("copies of. EGFR") was passed over
+    for record in devset[:150]:
+        text = record["text"]
+        for word in re.finditer(r"\w+", text):
+            expected, last_break = every_break(text, word.start())
+            assert biomarkers._sentence_start(text, word.start()) == expected
+            continued += expected != last_break
+    assert continued > 100

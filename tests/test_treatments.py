@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from extractors import treatments
 from extractors.base import PageText
 from extractors.nlp import assign_assertions
 from oncoguide.domain import Assertion, DrugClass, Finding, TreatmentModality, TreatmentStatus
+from oncoguide.paths import EXAMPLES
 
 _KEPT = {Assertion.PRESENT, Assertion.HISTORICAL, Assertion.HYPOTHETICAL}  # as extractors/reconcile.py
 
@@ -238,3 +240,29 @@ def test_dev_set_reports_are_read_fast_and_name_few_systemic_therapies(devset: l
     systemic = [f for f in found if f.treatment and f.treatment.modality is TreatmentModality.SYSTEMIC]
     # Pathology reports name a resection often and systemic therapy rarely.
     assert len(systemic) < 0.05 * len(devset)
+
+
+@pytest.mark.devset
+def test_cue_groups_matched_at_once_find_what_each_group_with_its_own_word_boundaries_finds(
+    devset: list[dict[str, Any]],
+) -> None:
+    """The cue regexes test the word boundaries once around all the groups: the same cues, at the same
+    places and of the same group, as each group testing them itself."""
+    texts = [r["text"] for r in devset[:300]] + [
+        p.read_text("utf-8") for p in EXAMPLES.glob("*/sources/*.txt")
+    ]
+    cues = list(enumerate(treatments._lexicon().lexicon.cues))
+    found = 0
+    for side in ("before", "after"):
+        for weak in (False, True):
+            groups = [(i, group) for i, group in cues if group.weak is weak]
+            each = "|".join(
+                f"(?P<g{i}>{treatments._words(getattr(g, side))})" for i, g in groups if getattr(g, side)
+            )
+            separately = re.compile(each or "(?!)", re.IGNORECASE)
+            together = treatments._cue_regex(groups, side)
+            for text in texts:
+                expected = [(m.span(), m.lastgroup) for m in separately.finditer(text)]
+                assert [(m.span(), m.lastgroup) for m in together.finditer(text)] == expected
+                found += len(expected)
+    assert found > 1000

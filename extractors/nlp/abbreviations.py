@@ -24,7 +24,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from extractors.base import PageText, ShortForm
-from extractors.nlp.assertion import pipeline  # the one blank pipeline and tokenizer, loaded once
+from extractors.nlp.assertion import make_doc, pipeline  # the one blank pipeline and tokenizer
 
 if TYPE_CHECKING:
     from scispacy.abbreviation import AbbreviationDetector
@@ -135,13 +135,12 @@ def definitions(page: PageText, is_term: Callable[[str], bool]) -> list[Definiti
     if not windows:
         return []
     detector = _detector()
-    nlp, _ = pipeline()
     found: dict[str, Definition] = {}
     for w_start, w_end in windows:
         with warnings.catch_warnings():
             # W036: its matcher of earlier definitions is empty when a window defines nothing.
             warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
-            doc = detector(nlp.make_doc(page.text[w_start:w_end]))
+            doc = detector(make_doc(page.text[w_start:w_end]))
         for short in doc._.abbreviations:
             long = short._.long_form
             # The definition's own short form stands right after "long (" or right before "(long":

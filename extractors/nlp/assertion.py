@@ -35,6 +35,7 @@ from oncoguide.domain import Assertion
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 # In order of precedence.
 _STATUS = {
@@ -49,6 +50,10 @@ _FAMILY_SECTION = "family_history"
 _MAX_REACH = 250  # characters of context on each side of a span, whatever the sentence length
 _GROUP = "oncoguide_targets"
 _WINDOW_SEPARATOR = "\n\n"
+# Chunks of text tokenized on their own, so in the tokenizer's cache (see `make_doc`); past the limit
+# the cache starts afresh, which bounds its memory.
+_PRIMED: set[str] = set()
+_PRIMED_LIMIT = 50_000
 
 # Where a sentence may end; a period after a word of `sentence_continues_after` (data) does not.
 _SENTENCE_END = re.compile(
@@ -99,6 +104,26 @@ def pipeline() -> tuple[Language, Any]:
     return nlp, context
 
 
+def make_doc(text: str) -> Doc:
+    """`text` tokenized by the shared pipeline, whose tokenizer first caches the chunks new to it.
+
+    spaCy caches how each whitespace-separated chunk splits into tokens, but a call stops adding to the
+    cache at its first special case, and a line break on its own is one of scispaCy's: pages left the
+    cache nearly empty, and every chunk was split again by the prefix, suffix and infix regexes. A chunk
+    tokenized on its own is cached unless it holds a special case itself, and the cache gives the very
+    tokens that splitting gives.
+    """
+    nlp, _ = pipeline()
+    new = set(text.split()).difference(_PRIMED)
+    if len(_PRIMED) + len(new) > _PRIMED_LIMIT:
+        nlp.tokenizer.rules = nlp.tokenizer.rules  # empties the cache; the same rules are loaded again
+        _PRIMED.clear()
+    for chunk in new:
+        nlp.tokenizer(chunk)
+    _PRIMED.update(new)
+    return nlp.make_doc(text)
+
+
 @cache
 def _continues_after() -> frozenset[str]:
     return frozenset(word.lower() for word in context_rules().sentence_continues_after)
@@ -141,7 +166,7 @@ def _context_statuses(text: str, spans: list[tuple[int, int]]) -> list[Assertion
     import numpy  # deferred like spaCy itself, which `pipeline` loads on first use
     from spacy.attrs import SENT_START
 
-    nlp, context = pipeline()
+    _, context = pipeline()
     ends = _sentence_ends(text)
     windows: dict[tuple[int, int], int] = {}  # page window -> offset in the joined text
     parts: list[str] = []
@@ -153,7 +178,7 @@ def _context_statuses(text: str, spans: list[tuple[int, int]]) -> list[Assertion
             parts.append(text[window[0] : window[1]])
             offset += window[1] - window[0] + len(_WINDOW_SEPARATOR)
     # The trailing separator lets "...: No" at the end of the last window match like the others.
-    doc = nlp.make_doc(_WINDOW_SEPARATOR.join(parts) + _WINDOW_SEPARATOR)
+    doc = make_doc(_WINDOW_SEPARATOR.join(parts) + _WINDOW_SEPARATOR)
 
     token_range: dict[tuple[int, int], tuple[int, int]] = {}
     for (w_start, w_end), joined in windows.items():
