@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -90,7 +90,9 @@ FINISHED = frozenset({CaseStatus.READY_FOR_REVIEW, CaseStatus.RELEASED, CaseStat
     "/{case_id}",
     summary="Status and progress of a case",
     description="With `wait=S` the answer is held until the case's status differs from the status the "
-    "request found, or S seconds have passed: a client learns of a change at once with few requests.",
+    "request found, or S seconds have passed: a client learns of a change at once with few requests. "
+    "With `until=finished` as well, it is held until the case is ready for review, released or failed "
+    "(or S seconds have passed), for a client that wants the result rather than each step.",
     responses=NOT_FOUND,
 )
 async def get_case(
@@ -100,18 +102,22 @@ async def get_case(
     wait: Annotated[
         float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a change of status")
     ] = 0,
+    until: Annotated[
+        Literal["change", "finished"],
+        Query(description="what `wait` waits for: any change of status, or the case's end"),
+    ] = "change",
 ) -> CaseOut:
     url = svc.settings.database
     if wait > 0:
         # Watching before the first look: a change between the look and the watch is not missed.
         with svc.changes.watch(case_id) as waiter:
-            found = await run_in_threadpool(_status, url, case_id, caller)
+            found = first = await run_in_threadpool(_status, url, case_id, caller)
             deadline = time.monotonic() + wait
             while found not in FINISHED and (left := deadline - time.monotonic()) > 0:
                 await waiter.wait(min(left, svc.changes.interval()))
-                changed = await run_in_threadpool(_read_status_unless, url, case_id, caller, found)
-                if changed is not None:
-                    return changed
+                found = await run_in_threadpool(_status, url, case_id, caller)
+                if until == "change" and found != first:
+                    break
     return await run_in_threadpool(_read_status, url, case_id, caller)
 
 
@@ -132,14 +138,6 @@ def _read_status(url: str, case_id: str, caller: Caller) -> CaseOut:
     with session_scope(url) as db:
         case = _readable(db, case_id, caller)
         return _seen(db, case, caller, status_of(case))
-
-
-def _read_status_unless(url: str, case_id: str, caller: Caller, unless: CaseStatus) -> CaseOut | None:
-    """The case as the caller sees it, or None while its status is still `unless` (a woken waiter)."""
-    with session_scope(url) as db:
-        case = _readable(db, case_id, caller)
-        status = status_of(case)
-        return None if status == unless else _seen(db, case, caller, status)
 
 
 def _seen(db: Session, case: Case, caller: Caller, status: CaseStatus) -> CaseOut:

@@ -39,7 +39,7 @@ CASES, POOL_PROCESSES = 50, 2
 POSTGRES = os.environ.get("ONCOGUIDE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("ONCOGUIDE_BENCH_REDIS", "redis://127.0.0.1:6379/12")  # not DB 0: others use it
 TIMEOUT = 300.0  # seconds for the whole load; the bench fails rather than hang
-WAIT = 10  # a client's status request is held until the status changes, at most this many seconds
+WAIT = 10  # a client's status request is held until the case is finished, at most this many seconds
 BIN = Path(sys.executable).parent
 _KB = 1024
 
@@ -95,7 +95,7 @@ async def _one_case(client: httpx.AsyncClient, path: Path) -> float:
     started = time.perf_counter()
     files = {"file": (path.name, data, "application/pdf")}
     (await client.post(f"/cases/{case_id}/documents", files=files)).raise_for_status()
-    status_url = f"/cases/{case_id}?wait={WAIT}"
+    status_url = f"/cases/{case_id}?wait={WAIT}&until=finished"
     while (status := (await client.get(status_url)).json()["status"]) != "ready_for_review":
         if status == "failed":
             raise RuntimeError(f"bench: a case failed ({path.name})")

@@ -294,6 +294,32 @@ def test_a_status_request_with_wait_returns_when_the_status_changes(settings: Se
     _problem(client.get(f"/cases/{case_id}?wait=31"), 422)
 
 
+def test_a_status_request_can_wait_for_the_end_of_the_case_past_its_steps(settings: Settings) -> None:  # noqa: F811
+    client = client_for(settings)
+    case_id = client.post("/cases").json()["id"]
+    document_id = upload(client, case_id, "a.pdf", (LUNG / "01-pathology.pdf").read_bytes()).json()["id"]
+
+    def read_then_fail() -> None:  # what a worker does with a case whose only document is unreadable
+        time.sleep(0.3)
+        with session_scope(settings.database) as session:
+            state.claim_document(session, document_id, settings.max_attempts)
+        time.sleep(0.5)
+        with session_scope(settings.database) as session:
+            state.fail_document(session, document_id, "corrupt_pdf", "the file is damaged")
+            matching = state.start_matching_if_complete(session, case_id)
+        assert matching is not None
+        with session_scope(settings.database) as session:
+            state.fail_case(session, case_id, matching[0], "no_readable_document", "nothing could be read")
+
+    worker = threading.Thread(target=read_then_fail)
+    started = time.monotonic()
+    worker.start()
+    assert client.get(f"/cases/{case_id}?wait=20&until=finished").json()["status"] == "failed"
+    worker.join()
+    assert 0.8 <= time.monotonic() - started < 5  # past "reading", answered at the end, not after 20 s
+    _problem(client.get(f"/cases/{case_id}?wait=1&until=ready"), 422)
+
+
 def test_a_committed_change_wakes_the_requests_waiting_on_its_case_at_once(settings: Settings) -> None:  # noqa: F811
     """PostgreSQL NOTIFY from the transition's own transaction: no waiting request polls for it."""
     with session_scope(settings.database) as session:
