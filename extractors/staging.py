@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
@@ -1544,20 +1544,16 @@ def _groups(table: StageTable, t: str, n: str, m: str, edition: int | None) -> s
         if edition == 7:
             return {row.ajcc7}
         return {_main(row.group)} if _main(row.ajcc7) == _main(row.group) else None
-    for axis, value in (("t", t), ("n", n), ("m", m)) if table.complete else ():
+    categories = (("t", t), ("n", n), ("m", m))
+    for axis, value in categories if table.complete else ():
         finer = sorted(
             {e for row in table.rows for e in getattr(row, axis) if e != value and e.startswith(value)}
         )
         if finer:
-            groups: set[str] = set()
-            for refined in finer:
-                found = _groups(
-                    table, *(refined if a == axis else v for a, v in (("t", t), ("n", n), ("m", m))), edition
-                )
-                if found is None:
-                    return None
-                groups |= found
-            return groups
+            return _union(
+                _groups(table, *(refined if a == axis else v for a, v in categories), edition)
+                for refined in finer
+            )
     return None
 
 
@@ -1565,9 +1561,13 @@ def _groups_each(
     table: StageTable, ts: Sequence[str], n: str, m: str, edition: int | None
 ) -> set[str] | None:
     """The groups that each of the T categories could make with N and M; None where one leaves it open."""
+    return _union(_groups(table, t, n, m, edition) for t in ts)
+
+
+def _union(alternatives: Iterable[set[str] | None]) -> set[str] | None:
+    """The groups of all the alternatives; None as soon as one leaves the group open."""
     found: set[str] = set()
-    for t in ts:
-        groups = _groups(table, t, n, m, edition)
+    for groups in alternatives:
         if groups is None:
             return None
         found |= groups
